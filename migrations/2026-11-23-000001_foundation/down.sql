@@ -1,0 +1,13 @@
+DROP TABLE sent_activities;
+DROP TABLE received_activities;
+DROP TABLE comment_votes;
+DROP TABLE post_votes;
+DROP TABLE comments;
+DROP TABLE posts;
+DROP TABLE community_follows;
+DROP TABLE community_moderators;
+DROP TABLE communities;
+DROP TABLE local_accounts;
+DROP TABLE people;
+DROP TABLE site;
+DROP TABLE instances;

@@ -1,0 +1,67 @@
+//! What every handler, service and federation call shares: the pool, the settings, the URLs
+//! and the HTTP client. Cheap to clone (everything inside is shared).
+
+use crate::{config::Settings, db::DbPool, metrics::Metrics, urls::Urls};
+use reqwest_middleware::ClientWithMiddleware;
+use std::{sync::Arc, time::Duration};
+use tokio::sync::Notify;
+
+/// Timeouts for every outgoing request; a slow peer must not hold a worker for long.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub struct Context {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+    pub urls: Urls,
+    pub http: ClientWithMiddleware,
+    /// Rung after a transaction queued deliveries, so the delivery worker starts at once
+    /// instead of at its next poll.
+    pub delivery_wakeup: Arc<Notify>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Context {
+    pub fn new(settings: Settings, pool: DbPool) -> Result<Context, reqwest::Error> {
+        let http = http_client(&settings)?;
+        Ok(Context {
+            pool,
+            urls: Urls::new(settings.base_url()),
+            settings: Arc::new(settings),
+            http,
+            delivery_wakeup: Arc::new(Notify::new()),
+            metrics: Arc::new(Metrics::default()),
+        })
+    }
+}
+
+/// The client for every request Guild makes to other servers. It follows no redirects by
+/// itself, and refuses private and loopback addresses at DNS resolution time unless the
+/// development setting allows them.
+fn http_client(settings: &Settings) -> Result<ClientWithMiddleware, reqwest::Error> {
+    install_crypto_provider();
+    let resolver = activitypub_federation::resolver::ValidatingDnsResolver::new(
+        Vec::new(),
+        !settings.allow_insecure_localhost,
+    );
+    let client = reqwest::Client::builder()
+        .user_agent(format!(
+            "Guild/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            settings.base_url()
+        ))
+        .timeout(FETCH_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(resolver))
+        .build()?;
+    Ok(client.into())
+}
+
+/// Chooses ring as the TLS crypto provider. reqwest is built without a default provider (ring
+/// builds fast, aws-lc does not), and panics if none is installed before a client is built.
+/// Installing twice is harmless: the second call only reports the first.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

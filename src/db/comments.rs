@@ -1,0 +1,121 @@
+//! Queries on `comments`, and the post counters a comment moves.
+
+use super::{
+    Connection, DbResult,
+    models::{Comment, CommentContent, CommentForm},
+    schema::{comments, posts},
+};
+use diesel::{
+    dsl::sql,
+    prelude::*,
+    sql_types::{BigInt, Timestamptz},
+};
+use diesel_async::RunQueryDsl;
+
+pub async fn next_id(conn: &mut Connection) -> DbResult<i64> {
+    Ok(diesel::select(sql::<BigInt>("nextval('comments_id_seq')"))
+        .get_result(conn)
+        .await?)
+}
+
+/// Inserts a comment unless its id is known, and counts it on its post and ancestors.
+/// Returns `None` when it was already stored. Run inside a transaction.
+pub async fn insert_new(conn: &mut Connection, form: &CommentForm) -> DbResult<Option<Comment>> {
+    let inserted = diesel::insert_into(comments::table)
+        .values(form)
+        .on_conflict(comments::ap_id)
+        .do_nothing()
+        .returning(Comment::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    if let Some(comment) = &inserted {
+        count_on_post(conn, comment, 1).await?;
+        let newest = sql::<Timestamptz>("greatest(newest_comment_at, ")
+            .bind::<Timestamptz, _>(comment.published_at)
+            .sql(")");
+        diesel::update(posts::table.find(comment.post_id))
+            .set(posts::newest_comment_at.eq(newest))
+            .execute(conn)
+            .await?;
+        diesel::update(posts::table.find(comment.post_id))
+            .set(posts::active_rank.eq(sql("guild_hot_rank(score, newest_comment_at)")))
+            .execute(conn)
+            .await?;
+    }
+    Ok(inserted)
+}
+
+/// Adds `delta` to the post's comment count and to the reply counts of the ancestors.
+async fn count_on_post(conn: &mut Connection, comment: &Comment, delta: i32) -> DbResult<()> {
+    diesel::update(posts::table.find(comment.post_id))
+        .set(posts::comment_count.eq(posts::comment_count + delta))
+        .execute(conn)
+        .await?;
+    if !comment.ancestors.is_empty() {
+        diesel::update(comments::table.filter(comments::id.eq_any(&comment.ancestors)))
+            .set(comments::reply_count.eq(comments::reply_count + delta))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn by_id(conn: &mut Connection, id: i64) -> DbResult<Option<Comment>> {
+    Ok(comments::table
+        .find(id)
+        .select(Comment::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<Option<Comment>> {
+    Ok(comments::table
+        .filter(comments::ap_id.eq(ap_id))
+        .select(Comment::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Every comment of a post, in thread order (each reply after its parent).
+pub async fn for_post(conn: &mut Connection, post_id: i64) -> DbResult<Vec<Comment>> {
+    Ok(comments::table
+        .filter(comments::post_id.eq(post_id))
+        .order(sql::<diesel::sql_types::Array<BigInt>>("ancestors || id"))
+        .select(Comment::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn update_content(
+    conn: &mut Connection,
+    id: i64,
+    content: &CommentContent,
+) -> DbResult<Comment> {
+    Ok(diesel::update(comments::table.find(id))
+        .set(content)
+        .returning(Comment::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Deletes or restores a comment. It stays in the thread either way; deleted comments are
+/// not counted on their post. Run inside a transaction.
+pub async fn set_deleted(conn: &mut Connection, id: i64, deleted: bool) -> DbResult<Comment> {
+    let before: bool = comments::table
+        .find(id)
+        .select(comments::deleted)
+        .first(conn)
+        .await?;
+    let comment = diesel::update(comments::table.find(id))
+        .set(comments::deleted.eq(deleted))
+        .returning(Comment::as_returning())
+        .get_result(conn)
+        .await?;
+    if before != deleted {
+        count_on_post(conn, &comment, if deleted { -1 } else { 1 }).await?;
+    }
+    Ok(comment)
+}

@@ -1,0 +1,130 @@
+//! Queries on `community_follows` and `community_bans`.
+
+use super::{
+    Connection, DbResult,
+    models::CommunityFollow,
+    schema::{community_bans, community_follows, instances, people},
+};
+use diesel::{dsl::now, prelude::*};
+use diesel_async::RunQueryDsl;
+
+/// Records a follow, or updates its state and activity id when it exists.
+pub async fn upsert(
+    conn: &mut Connection,
+    community_id: i64,
+    person_id: i64,
+    pending: bool,
+    follow_activity_ap_id: Option<&str>,
+) -> DbResult<()> {
+    diesel::insert_into(community_follows::table)
+        .values((
+            community_follows::community_id.eq(community_id),
+            community_follows::person_id.eq(person_id),
+            community_follows::pending.eq(pending),
+            community_follows::follow_activity_ap_id.eq(follow_activity_ap_id),
+        ))
+        .on_conflict((
+            community_follows::community_id,
+            community_follows::person_id,
+        ))
+        .do_update()
+        .set((
+            community_follows::pending.eq(pending),
+            community_follows::follow_activity_ap_id.eq(follow_activity_ap_id),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn get(
+    conn: &mut Connection,
+    community_id: i64,
+    person_id: i64,
+) -> DbResult<Option<CommunityFollow>> {
+    Ok(community_follows::table
+        .find((community_id, person_id))
+        .select(CommunityFollow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Marks a pending follow accepted. Returns false when there was no pending follow.
+pub async fn accept(conn: &mut Connection, community_id: i64, person_id: i64) -> DbResult<bool> {
+    let changed = diesel::update(community_follows::table.find((community_id, person_id)))
+        .filter(community_follows::pending.eq(true))
+        .set(community_follows::pending.eq(false))
+        .execute(conn)
+        .await?;
+    Ok(changed == 1)
+}
+
+/// Removes a follow. Returns false when there was none.
+pub async fn delete(conn: &mut Connection, community_id: i64, person_id: i64) -> DbResult<bool> {
+    let deleted = diesel::delete(community_follows::table.find((community_id, person_id)))
+        .execute(conn)
+        .await?;
+    Ok(deleted == 1)
+}
+
+/// Accepted follows of a community by people of this instance.
+pub async fn local_follower_count(conn: &mut Connection, community_id: i64) -> DbResult<i64> {
+    Ok(community_follows::table
+        .inner_join(people::table)
+        .filter(community_follows::community_id.eq(community_id))
+        .filter(community_follows::pending.eq(false))
+        .filter(people::local.eq(true))
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
+/// Where to deliver what a community relays: each remote follower's shared inbox (or own
+/// inbox), once, leaving out the instance `except_domain` (the activity's origin).
+pub async fn follower_inboxes(
+    conn: &mut Connection,
+    community_id: i64,
+    except_domain: Option<&str>,
+) -> DbResult<Vec<String>> {
+    let mut query = community_follows::table
+        .inner_join(people::table.inner_join(instances::table))
+        .filter(community_follows::community_id.eq(community_id))
+        .filter(community_follows::pending.eq(false))
+        .filter(people::local.eq(false))
+        .select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "coalesce(people.shared_inbox_url, people.inbox_url)",
+        ))
+        .distinct()
+        .into_boxed();
+    if let Some(domain) = except_domain {
+        query = query.filter(instances::domain.ne(domain.to_ascii_lowercase()));
+    }
+    Ok(query.load(conn).await?)
+}
+
+/// Whether a person is banned from a community now.
+pub async fn is_banned(conn: &mut Connection, community_id: i64, person_id: i64) -> DbResult<bool> {
+    let count: i64 = community_bans::table
+        .filter(community_bans::community_id.eq(community_id))
+        .filter(community_bans::person_id.eq(person_id))
+        .filter(
+            community_bans::expires_at
+                .is_null()
+                .or(community_bans::expires_at.gt(now)),
+        )
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(count > 0)
+}
+
+/// The follow recorded with the Follow activity `ap_id`.
+pub async fn by_activity(conn: &mut Connection, ap_id: &str) -> DbResult<Option<CommunityFollow>> {
+    Ok(community_follows::table
+        .filter(community_follows::follow_activity_ap_id.eq(ap_id))
+        .select(CommunityFollow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}

@@ -1,0 +1,130 @@
+//! Queries on `posts`.
+
+use super::{
+    Connection, DbResult,
+    models::{Post, PostContent, PostForm},
+    schema::posts,
+};
+use diesel::{dsl::sql, prelude::*, sql_types::BigInt};
+use diesel_async::RunQueryDsl;
+
+/// Reserves the id of a new local post, so its ActivityPub id can be written in one insert.
+pub async fn next_id(conn: &mut Connection) -> DbResult<i64> {
+    Ok(diesel::select(sql::<BigInt>("nextval('posts_id_seq')"))
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn insert(conn: &mut Connection, form: &PostForm) -> DbResult<Post> {
+    Ok(diesel::insert_into(posts::table)
+        .values(form)
+        .returning(Post::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Stores a post received from elsewhere, or refreshes its content when it is known.
+/// Returns `None` when the id belongs to a local post, which peers may not overwrite.
+pub async fn upsert_remote(
+    conn: &mut Connection,
+    form: &PostForm,
+    content: &PostContent,
+) -> DbResult<Option<Post>> {
+    if let Some(existing) = by_ap_id(conn, &form.ap_id).await? {
+        if existing.local {
+            return Ok(None);
+        }
+        return update_content(conn, existing.id, content).await.map(Some);
+    }
+    Ok(Some(
+        diesel::insert_into(posts::table)
+            .values(form)
+            .on_conflict(posts::ap_id)
+            .do_update()
+            .set(content)
+            .returning(Post::as_returning())
+            .get_result(conn)
+            .await?,
+    ))
+}
+
+pub async fn by_id(conn: &mut Connection, id: i64) -> DbResult<Option<Post>> {
+    Ok(posts::table
+        .find(id)
+        .select(Post::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<Option<Post>> {
+    Ok(posts::table
+        .filter(posts::ap_id.eq(ap_id))
+        .select(Post::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn update_content(
+    conn: &mut Connection,
+    id: i64,
+    content: &PostContent,
+) -> DbResult<Post> {
+    Ok(diesel::update(posts::table.find(id))
+        .set(content)
+        .returning(Post::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn set_deleted(conn: &mut Connection, id: i64, deleted: bool) -> DbResult<Post> {
+    Ok(diesel::update(posts::table.find(id))
+        .set(posts::deleted.eq(deleted))
+        .returning(Post::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// The newest posts of a community, for its outbox.
+pub async fn newest_in_community(
+    conn: &mut Connection,
+    community_id: i64,
+    limit: i64,
+    offset: i64,
+) -> DbResult<Vec<Post>> {
+    Ok(posts::table
+        .filter(posts::community_id.eq(community_id))
+        .filter(posts::deleted.eq(false))
+        .filter(posts::removed.eq(false))
+        .order((posts::published_at.desc(), posts::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(Post::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn count_in_community(conn: &mut Connection, community_id: i64) -> DbResult<i64> {
+    Ok(posts::table
+        .filter(posts::community_id.eq(community_id))
+        .filter(posts::deleted.eq(false))
+        .filter(posts::removed.eq(false))
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
+/// Recomputes the ranks that decay with time; run on a schedule. Posts older than the
+/// rank window already sit at zero and are skipped.
+pub async fn refresh_ranks(conn: &mut Connection) -> DbResult<usize> {
+    Ok(diesel::sql_query(
+        "UPDATE posts SET hot_rank = guild_hot_rank(score, published_at), \
+                          active_rank = guild_hot_rank(score, newest_comment_at) \
+         WHERE hot_rank <> 0 OR active_rank <> 0 \
+            OR published_at > now() - interval '7 days' \
+            OR newest_comment_at > now() - interval '7 days'",
+    )
+    .execute(conn)
+    .await?)
+}

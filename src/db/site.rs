@@ -1,0 +1,25 @@
+//! Queries on `site`, the single row describing this instance.
+
+use super::{
+    Connection, DbResult,
+    models::{NewSite, Site},
+    schema::site,
+};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+pub async fn get(conn: &mut Connection) -> DbResult<Option<Site>> {
+    Ok(site::table
+        .select(Site::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn insert(conn: &mut Connection, form: &NewSite) -> DbResult<Site> {
+    Ok(diesel::insert_into(site::table)
+        .values(form)
+        .returning(Site::as_returning())
+        .get_result(conn)
+        .await?)
+}

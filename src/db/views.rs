@@ -1,0 +1,275 @@
+//! Joined reads for pages and the API: posts and comments with their authors and
+//! communities, feeds in every sort, in one query each.
+
+use super::{
+    Connection, DbResult,
+    models::{Comment, Community, Person, Post},
+    schema::{comments, communities, community_follows, people, post_reads, post_saves, posts},
+};
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel::{
+    dsl::sql,
+    sql_types::{Bool, Text},
+};
+use diesel_async::RunQueryDsl;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct PostView {
+    #[diesel(embed)]
+    pub post: Post,
+    #[diesel(embed)]
+    pub author: Person,
+    #[diesel(embed)]
+    pub community: Community,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct CommentView {
+    #[diesel(embed)]
+    pub comment: Comment,
+    #[diesel(embed)]
+    pub author: Person,
+}
+
+/// Which posts a feed shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedScope {
+    /// Everything this instance knows.
+    All,
+    /// Posts in this instance's communities.
+    Local,
+    /// Posts in the communities a person follows.
+    Subscribed(i64),
+    Community(i64),
+    /// Posts by one person.
+    Author(i64),
+}
+
+/// How a feed is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostSort {
+    /// Score decayed by age.
+    Hot,
+    /// Score decayed by the age of the newest comment.
+    Active,
+    New,
+    Old,
+    TopDay,
+    TopWeek,
+    TopMonth,
+    TopAll,
+    MostComments,
+}
+
+pub async fn post(conn: &mut Connection, post_id: i64) -> DbResult<Option<PostView>> {
+    Ok(posts::table
+        .inner_join(people::table)
+        .inner_join(communities::table)
+        .filter(posts::id.eq(post_id))
+        .select(PostView::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// What a page of posts holds beyond its scope and order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PostFilter<'a> {
+    /// Full-text search over title and body (PostgreSQL's `simple` configuration).
+    pub text: Option<&'a str>,
+    /// Only posts this person saved.
+    pub saved_by: Option<i64>,
+    /// Leave out posts this person read.
+    pub unread_by: Option<i64>,
+}
+
+/// A page of a feed. Deleted and removed posts are left out.
+pub async fn posts(
+    conn: &mut Connection,
+    scope: FeedScope,
+    sort: PostSort,
+    limit: i64,
+    offset: i64,
+) -> DbResult<Vec<PostView>> {
+    filtered_posts(conn, scope, sort, PostFilter::default(), limit, offset).await
+}
+
+pub async fn filtered_posts(
+    conn: &mut Connection,
+    scope: FeedScope,
+    sort: PostSort,
+    filter: PostFilter<'_>,
+    limit: i64,
+    offset: i64,
+) -> DbResult<Vec<PostView>> {
+    let mut query = posts::table
+        .inner_join(people::table)
+        .inner_join(communities::table)
+        .filter(posts::deleted.eq(false))
+        .filter(posts::removed.eq(false))
+        .select(PostView::as_select())
+        .into_boxed();
+    query = match scope {
+        FeedScope::All => query,
+        FeedScope::Local => query.filter(communities::local.eq(true)),
+        FeedScope::Community(id) => query.filter(posts::community_id.eq(id)),
+        FeedScope::Author(id) => query.filter(posts::author_id.eq(id)),
+        FeedScope::Subscribed(person_id) => query.filter(
+            posts::community_id.eq_any(
+                community_follows::table
+                    .filter(community_follows::person_id.eq(person_id))
+                    .filter(community_follows::pending.eq(false))
+                    .select(community_follows::community_id),
+            ),
+        ),
+    };
+    if let Some(text) = filter.text {
+        // The expression is the one `posts_search_idx` indexes, so the index serves it.
+        query = query.filter(
+            sql::<Bool>(
+                "to_tsvector('simple', posts.title || ' ' || \
+                 coalesce(posts.body_source, posts.body_html, '')) @@ plainto_tsquery('simple', ",
+            )
+            .bind::<Text, _>(text.to_string())
+            .sql(")"),
+        );
+    }
+    if let Some(person_id) = filter.saved_by {
+        query = query.filter(
+            posts::id.eq_any(
+                post_saves::table
+                    .filter(post_saves::person_id.eq(person_id))
+                    .select(post_saves::post_id),
+            ),
+        );
+    }
+    if let Some(person_id) = filter.unread_by {
+        query = query.filter(
+            posts::id.ne_all(
+                post_reads::table
+                    .filter(post_reads::person_id.eq(person_id))
+                    .select(post_reads::post_id),
+            ),
+        );
+    }
+    let top_since = |days: i64| Utc::now() - Duration::days(days);
+    query = match sort {
+        PostSort::Hot => query.order((posts::hot_rank.desc(), posts::id.desc())),
+        PostSort::Active => query.order((posts::active_rank.desc(), posts::id.desc())),
+        PostSort::New => query.order((posts::published_at.desc(), posts::id.desc())),
+        PostSort::Old => query.order((posts::published_at.asc(), posts::id.asc())),
+        PostSort::MostComments => query.order((posts::comment_count.desc(), posts::id.desc())),
+        PostSort::TopAll => query.order((posts::score.desc(), posts::id.desc())),
+        PostSort::TopDay | PostSort::TopWeek | PostSort::TopMonth => {
+            let days = match sort {
+                PostSort::TopDay => 1,
+                PostSort::TopWeek => 7,
+                _ => 30,
+            };
+            query
+                .filter(posts::published_at.gt(top_since(days)))
+                .order((posts::score.desc(), posts::id.desc()))
+        }
+    };
+    Ok(query.limit(limit).offset(offset).load(conn).await?)
+}
+
+/// A post's comments with their authors, in thread order (each reply after its parent).
+pub async fn comments_of_post(conn: &mut Connection, post_id: i64) -> DbResult<Vec<CommentView>> {
+    Ok(comments::table
+        .inner_join(people::table)
+        .filter(comments::post_id.eq(post_id))
+        .order(diesel::dsl::sql::<
+            diesel::sql_types::Array<diesel::sql_types::BigInt>,
+        >("comments.ancestors || comments.id"))
+        .select(CommentView::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn comment(conn: &mut Connection, comment_id: i64) -> DbResult<Option<CommentView>> {
+    Ok(comments::table
+        .inner_join(people::table)
+        .filter(comments::id.eq(comment_id))
+        .select(CommentView::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// A comment with everything a listing shows beside it: author, post and community.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct CommentInContext {
+    #[diesel(embed)]
+    pub comment: Comment,
+    #[diesel(embed)]
+    pub author: Person,
+    #[diesel(embed)]
+    pub post: Post,
+    #[diesel(embed)]
+    pub community: Community,
+}
+
+/// Which comments a listing outside a thread shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommentFilter<'a> {
+    pub ids: Option<&'a [i64]>,
+    pub author: Option<i64>,
+    pub community: Option<i64>,
+    pub text: Option<&'a str>,
+    /// Only comments in this instance's communities.
+    pub local_only: bool,
+}
+
+/// Comments newest first, each with its post and community. Deleted and removed comments
+/// are left out unless asked for by id.
+pub async fn comments_in_context(
+    conn: &mut Connection,
+    filter: CommentFilter<'_>,
+    limit: i64,
+    offset: i64,
+) -> DbResult<Vec<CommentInContext>> {
+    let mut query = comments::table
+        .inner_join(people::table)
+        .inner_join(posts::table.inner_join(communities::table))
+        .select(CommentInContext::as_select())
+        .into_boxed();
+    match filter.ids {
+        Some(ids) => query = query.filter(comments::id.eq_any(ids)),
+        None => {
+            query = query
+                .filter(comments::deleted.eq(false))
+                .filter(comments::removed.eq(false))
+        }
+    }
+    if let Some(author) = filter.author {
+        query = query.filter(comments::author_id.eq(author));
+    }
+    if let Some(community) = filter.community {
+        query = query.filter(posts::community_id.eq(community));
+    }
+    if filter.local_only {
+        query = query.filter(communities::local.eq(true));
+    }
+    if let Some(text) = filter.text {
+        // The expression `comments_search_idx` indexes.
+        query = query.filter(
+            sql::<Bool>(
+                "to_tsvector('simple', coalesce(comments.body_source, comments.body_html)) \
+                 @@ plainto_tsquery('simple', ",
+            )
+            .bind::<Text, _>(text.to_string())
+            .sql(")"),
+        );
+    }
+    Ok(query
+        .order((comments::published_at.desc(), comments::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)
+        .await?)
+}

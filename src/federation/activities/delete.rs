@@ -1,0 +1,120 @@
+//! `Delete` of a post or comment by its author. The object becomes a tombstone: it keeps its
+//! place in the thread, and `Undo` of the Delete restores it.
+
+use super::{IdOrObject, ReceiveActivity, StoredObject, public, stored_url};
+use crate::{
+    context::Context,
+    db::DbResult,
+    federation::{
+        FederationError, FederationResult,
+        inbox::InboxOutcome,
+        objects::{group::CommunityActor, person::PersonActor},
+    },
+    service,
+};
+use activitypub_federation::{
+    config::Data,
+    fetch::object_id::ObjectId,
+    kinds::activity::DeleteType,
+    protocol::helpers::{deserialize_one_or_many, deserialize_skip_error},
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delete {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: DeleteType,
+    pub actor: ObjectId<PersonActor>,
+    pub object: IdOrObject,
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    pub to: Vec<Url>,
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    pub cc: Vec<Url>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "deserialize_skip_error"
+    )]
+    pub audience: Option<Url>,
+}
+
+impl Delete {
+    pub fn new(
+        ctx: &Context,
+        actor_ap_id: &str,
+        object_ap_id: &str,
+        community_ap_id: &str,
+    ) -> DbResult<Delete> {
+        let community = stored_url(community_ap_id)?;
+        Ok(Delete {
+            id: ctx.urls.new_activity("delete"),
+            kind: DeleteType::Delete,
+            actor: stored_url(actor_ap_id)?.into(),
+            object: IdOrObject::Id(stored_url(object_ap_id)?),
+            to: vec![public()],
+            cc: vec![community.clone()],
+            audience: Some(community),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl ReceiveActivity for Delete {
+    fn relayed(&self) -> bool {
+        true
+    }
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn community(&self, data: &Data<Context>) -> FederationResult<Option<CommunityActor>> {
+        let mut conn = data.pool.get().await?;
+        let Some(object) = StoredObject::find(&mut conn, self.object.id().as_str()).await? else {
+            return Ok(None);
+        };
+        object
+            .community(&mut conn)
+            .await?
+            .map(CommunityActor::new)
+            .transpose()
+    }
+
+    async fn verify(&self, _data: &Data<Context>) -> FederationResult<()> {
+        Ok(())
+    }
+
+    async fn receive(self, data: &Data<Context>) -> FederationResult<InboxOutcome> {
+        set_deleted_by(data, self.actor.inner(), self.object.id(), true).await
+    }
+}
+
+/// Deletes or restores a stored post or comment on behalf of `actor`, who must be its author.
+pub(super) async fn set_deleted_by(
+    data: &Data<Context>,
+    actor: &Url,
+    object: &Url,
+    deleted: bool,
+) -> FederationResult<InboxOutcome> {
+    let mut conn = data.pool.get().await?;
+    let Some(stored) = StoredObject::find(&mut conn, object.as_str()).await? else {
+        // Deleting what we never had changes nothing.
+        return Ok(InboxOutcome::Ignored);
+    };
+    let author = crate::db::people::by_id(&mut conn, stored.author_id()).await?;
+    drop(conn);
+    if author.as_ref().map(|a| a.ap_id.as_str()) != Some(actor.as_str()) {
+        return Err(FederationError::Forbidden(format!(
+            "{actor} may not delete or restore what someone else wrote"
+        )));
+    }
+    service::content::set_deleted(data, &stored, deleted).await?;
+    Ok(InboxOutcome::Processed)
+}

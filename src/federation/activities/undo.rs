@@ -1,0 +1,156 @@
+//! `Undo` of a Follow (unfollow), of a Like or Dislike (vote withdrawn), or of a Delete
+//! (restore). Only the actor of the undone activity may undo it.
+
+use super::{
+    ReceiveActivity, delete::Delete, delete::set_deleted_by, follow::Follow, public, stored_url,
+    vote::Vote,
+};
+use crate::{
+    context::Context,
+    db::{self, DbResult},
+    federation::{
+        FederationError, FederationResult, inbox::InboxOutcome, objects::group::CommunityActor,
+    },
+    service,
+};
+use activitypub_federation::{
+    config::Data,
+    kinds::activity::UndoType,
+    protocol::helpers::{deserialize_one_or_many, deserialize_skip_error},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Undoable {
+    Follow(Follow),
+    Vote(Vote),
+    Delete(Delete),
+    /// Anything else (an Announce, a bare id): acknowledged, not acted on.
+    Other(Value),
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Undo {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: UndoType,
+    pub actor: Url,
+    pub object: Undoable,
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "deserialize_one_or_many"
+    )]
+    pub to: Vec<Url>,
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "deserialize_one_or_many"
+    )]
+    pub cc: Vec<Url>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "deserialize_skip_error"
+    )]
+    pub audience: Option<Url>,
+}
+
+impl Undo {
+    pub fn new(
+        ctx: &Context,
+        actor_ap_id: &str,
+        object: Undoable,
+        community_ap_id: &str,
+    ) -> DbResult<Undo> {
+        let community = stored_url(community_ap_id)?;
+        let addressed_publicly = !matches!(object, Undoable::Follow(_));
+        Ok(Undo {
+            id: ctx.urls.new_activity("undo"),
+            kind: UndoType::Undo,
+            actor: stored_url(actor_ap_id)?,
+            object,
+            to: if addressed_publicly {
+                vec![public()]
+            } else {
+                vec![community.clone()]
+            },
+            cc: if addressed_publicly {
+                vec![community.clone()]
+            } else {
+                vec![]
+            },
+            audience: Some(community),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl ReceiveActivity for Undo {
+    fn relayed(&self) -> bool {
+        matches!(self.object, Undoable::Vote(_) | Undoable::Delete(_))
+    }
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+
+    async fn community(&self, data: &Data<Context>) -> FederationResult<Option<CommunityActor>> {
+        match &self.object {
+            Undoable::Follow(follow) => follow.community(data).await,
+            Undoable::Vote(vote) => vote.community(data).await,
+            Undoable::Delete(delete) => delete.community(data).await,
+            Undoable::Other(_) => Ok(None),
+        }
+    }
+
+    async fn verify(&self, _data: &Data<Context>) -> FederationResult<()> {
+        let inner_actor = match &self.object {
+            Undoable::Follow(follow) => follow.actor.inner(),
+            Undoable::Vote(vote) => vote.actor.inner(),
+            Undoable::Delete(delete) => delete.actor.inner(),
+            Undoable::Other(_) => return Ok(()),
+        };
+        if inner_actor != &self.actor {
+            return Err(FederationError::Forbidden(format!(
+                "{} cannot undo what {inner_actor} did",
+                self.actor
+            )));
+        }
+        Ok(())
+    }
+
+    async fn receive(self, data: &Data<Context>) -> FederationResult<InboxOutcome> {
+        match self.object {
+            Undoable::Follow(follow) => {
+                let community = follow.object.dereference_local(data).await?;
+                let mut conn = data.pool.get().await?;
+                let Some(person) =
+                    db::people::by_ap_id(&mut conn, follow.actor.inner().as_str()).await?
+                else {
+                    return Ok(InboxOutcome::Ignored);
+                };
+                db::follows::delete(&mut conn, community.row.id, person.id).await?;
+                Ok(InboxOutcome::Processed)
+            }
+            Undoable::Vote(vote) => {
+                let target = vote.target(data).await?;
+                let voter = vote.actor.dereference(data).await?;
+                service::votes::apply_remote_vote(data, &voter.row, &target, 0, None).await?;
+                Ok(InboxOutcome::Processed)
+            }
+            Undoable::Delete(delete) => {
+                set_deleted_by(data, delete.actor.inner(), delete.object.id(), false).await
+            }
+            Undoable::Other(_) => Ok(InboxOutcome::Ignored),
+        }
+    }
+}

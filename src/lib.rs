@@ -1,0 +1,19 @@
+//! Guild: a federated server for communities of practice.
+//!
+//! `docs/architecture.md` maps the modules; in short, requests enter through `federation`
+//! (ActivityPub) or `web` (HTML), the rules live in `service`, and `db` stores everything.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod embedded_pg;
+pub mod error;
+pub mod federation;
+pub mod metrics;
+pub mod server;
+pub mod service;
+pub mod text;
+pub mod urls;
+pub mod web;

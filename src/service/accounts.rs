@@ -1,0 +1,112 @@
+//! Local accounts: creating people who sign in here.
+
+use super::{ServiceError, ServiceResult, generate_keypair, validate_actor_name};
+use crate::{
+    context::Context,
+    db::{
+        self,
+        models::{LocalAccount, Person, PersonForm},
+    },
+};
+use argon2::{Argon2, PasswordHasher, password_hash::SaltString};
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+const MAX_PASSWORD_LEN: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub name: String,
+    /// `None` creates an account that cannot sign in until a password is set.
+    pub password: Option<String>,
+    pub is_admin: bool,
+}
+
+pub async fn create_account(ctx: &Context, input: NewAccount) -> ServiceResult<Person> {
+    validate_actor_name(&input.name, "a user name", true)?;
+    let password_hash = match input.password {
+        Some(password) => Some(hash_password(password).await?),
+        None => None,
+    };
+    let keys = generate_keypair().await?;
+    let now = Utc::now();
+    let form = PersonForm {
+        ap_id: ctx.urls.person(&input.name).to_string(),
+        instance_id: 0, // set below, inside the transaction
+        local: true,
+        actor_type: "Person".into(),
+        name: input.name.clone(),
+        display_name: None,
+        bio_source: None,
+        bio_html: None,
+        profile_url: Some(ctx.urls.person(&input.name).to_string()),
+        avatar_url: None,
+        banner_url: None,
+        inbox_url: ctx.urls.person_inbox(&input.name).to_string(),
+        shared_inbox_url: Some(ctx.urls.shared_inbox().to_string()),
+        outbox_url: Some(ctx.urls.person_outbox(&input.name).to_string()),
+        followers_url: None,
+        public_key: keys.public_key,
+        private_key: Some(keys.private_key),
+        published_at: now,
+        updated_at: None,
+        last_refreshed_at: now,
+    };
+    let domain = ctx.settings.domain.clone();
+    let mut conn = ctx.pool.get().await?;
+    let result = conn
+        .transaction::<_, db::DbError, _>(async |conn| {
+            let instance = db::instances::get_or_create(conn, &domain).await?;
+            let person = db::people::insert(
+                conn,
+                &PersonForm {
+                    instance_id: instance.id,
+                    ..form
+                },
+            )
+            .await?;
+            db::people::insert_account(
+                conn,
+                &LocalAccount {
+                    person_id: person.id,
+                    password_hash,
+                    is_admin: input.is_admin,
+                    created_at: now,
+                },
+            )
+            .await?;
+            Ok(person)
+        })
+        .await;
+    match result {
+        Ok(person) => Ok(person),
+        Err(err) if err.unique_violation().is_some() => Err(ServiceError::Conflict(format!(
+            "the user name {} is taken",
+            input.name
+        ))),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Hashes a password with Argon2id (the crate's defaults follow OWASP's advice). Hashing is
+/// deliberately slow, so it runs off the async threads.
+pub async fn hash_password(password: String) -> ServiceResult<String> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(ServiceError::Invalid(format!(
+            "the password must be at least {MIN_PASSWORD_LEN} characters long"
+        )));
+    }
+    if password.len() > MAX_PASSWORD_LEN {
+        return Err(ServiceError::Invalid("the password is too long".into()));
+    }
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| ServiceError::Internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))?
+}

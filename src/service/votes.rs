@@ -1,0 +1,165 @@
+//! Votes: a local person's up- and downvotes, and those that arrive from elsewhere.
+
+use super::{ServiceError, ServiceResult, publish_in_community};
+use crate::{
+    context::Context,
+    db::{self, DbError, models::Person},
+    federation::{
+        activities::{
+            StoredObject,
+            undo::{Undo, Undoable},
+            vote::{Vote, VoteType},
+        },
+        delivery,
+    },
+};
+use activitypub_federation::config::Data;
+use diesel_async::AsyncConnection;
+
+/// A local person votes on a post or comment: 1 up, -1 down, 0 to withdraw. Returns the
+/// item with its new counts.
+pub async fn vote(
+    data: &Data<Context>,
+    voter: &Person,
+    target: &StoredObject,
+    score: i16,
+) -> ServiceResult<StoredObject> {
+    if !(-1..=1).contains(&score) {
+        return Err(ServiceError::Invalid("a vote is 1, -1 or 0".into()));
+    }
+    if !voter.local {
+        return Err(ServiceError::Invalid(
+            "only local people vote from here".into(),
+        ));
+    }
+    let mut conn = data.pool.get().await?;
+    let community = target
+        .community(&mut conn)
+        .await?
+        .ok_or(ServiceError::NotFound("community"))?;
+    if community.local && db::follows::is_banned(&mut conn, community.id, voter.id).await? {
+        return Err(ServiceError::Forbidden(
+            "you are banned from this community".into(),
+        ));
+    }
+    let object_ap_id = match target {
+        StoredObject::Post(post) => post.ap_id.clone(),
+        StoredObject::Comment(comment) => comment.ap_id.clone(),
+    };
+    let kind = if score < 0 {
+        VoteType::Dislike
+    } else {
+        VoteType::Like
+    };
+    let new_vote = Vote::new(data, kind, &voter.ap_id, &object_ap_id, &community.ap_id)?;
+    let activity_id = (score != 0).then(|| new_vote.id.to_string());
+    let updated = conn
+        .transaction::<_, DbError, _>(async |conn| {
+            let (item, previous_score, previous_activity) = match target {
+                StoredObject::Post(post) => {
+                    let change = db::votes::set_post_vote(
+                        conn,
+                        post.id,
+                        voter.id,
+                        score,
+                        activity_id.as_deref(),
+                    )
+                    .await?;
+                    (
+                        StoredObject::Post(change.item),
+                        change.previous_score,
+                        change.previous_activity,
+                    )
+                }
+                StoredObject::Comment(comment) => {
+                    let change = db::votes::set_comment_vote(
+                        conn,
+                        comment.id,
+                        voter.id,
+                        score,
+                        activity_id.as_deref(),
+                    )
+                    .await?;
+                    (
+                        StoredObject::Comment(change.item),
+                        change.previous_score,
+                        change.previous_activity,
+                    )
+                }
+            };
+            if previous_score == score {
+                return Ok(item);
+            }
+            if score != 0 {
+                publish_in_community(conn, data, &community, &new_vote.id, "Like", &new_vote)
+                    .await?;
+            } else {
+                // Withdrawn: undo the Like or Dislike that cast it, under its own id.
+                let previous_kind = if previous_score < 0 {
+                    VoteType::Dislike
+                } else {
+                    VoteType::Like
+                };
+                let mut previous = Vote::new(
+                    data,
+                    previous_kind,
+                    &voter.ap_id,
+                    &object_ap_id,
+                    &community.ap_id,
+                )?;
+                if let Some(id) = previous_activity
+                    .as_deref()
+                    .and_then(|id| url::Url::parse(id).ok())
+                {
+                    previous.id = id;
+                }
+                let undo = Undo::new(
+                    data,
+                    &voter.ap_id,
+                    Undoable::Vote(previous),
+                    &community.ap_id,
+                )?;
+                publish_in_community(conn, data, &community, &undo.id, "Undo", &undo).await?;
+            }
+            Ok(item)
+        })
+        .await?;
+    delivery::wake(data);
+    Ok(updated)
+}
+
+/// A vote that arrived from another server (relayed onward by the inbox when the community
+/// is ours).
+pub async fn apply_remote_vote(
+    ctx: &Context,
+    voter: &Person,
+    target: &StoredObject,
+    score: i16,
+    activity_ap_id: Option<&str>,
+) -> ServiceResult<()> {
+    let mut conn = ctx.pool.get().await?;
+    if let Some(community) = target.community(&mut conn).await? {
+        if community.local
+            && score != 0
+            && db::follows::is_banned(&mut conn, community.id, voter.id).await?
+        {
+            return Err(ServiceError::Forbidden(
+                "the voter is banned from this community".into(),
+            ));
+        }
+    }
+    conn.transaction::<_, DbError, _>(async |conn| {
+        match target {
+            StoredObject::Post(post) => {
+                db::votes::set_post_vote(conn, post.id, voter.id, score, activity_ap_id).await?;
+            }
+            StoredObject::Comment(comment) => {
+                db::votes::set_comment_vote(conn, comment.id, voter.id, score, activity_ap_id)
+                    .await?;
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(())
+}
