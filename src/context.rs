@@ -1,7 +1,9 @@
 //! What every handler, service and federation call shares: the pool, the settings, the URLs
 //! and the HTTP client. Cheap to clone (everything inside is shared).
 
-use crate::{config::Settings, db::DbPool, metrics::Metrics, urls::Urls};
+use crate::{
+    config::Settings, db::DbPool, metrics::Metrics, service::sessions::LoginLimits, urls::Urls,
+};
 use reqwest_middleware::ClientWithMiddleware;
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Notify;
@@ -20,6 +22,10 @@ pub struct Context {
     /// instead of at its next poll.
     pub delivery_wakeup: Arc<Notify>,
     pub metrics: Arc<Metrics>,
+    /// Signs login tokens: the site's secret, loaded by `server::prepare`. Empty until then,
+    /// and `service::sessions` refuses to sign or check with an empty one.
+    pub session_secret: Arc<[u8]>,
+    pub login_limits: Arc<LoginLimits>,
 }
 
 impl Context {
@@ -32,6 +38,8 @@ impl Context {
             http,
             delivery_wakeup: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::default()),
+            session_secret: Arc::from(Vec::new()),
+            login_limits: Arc::new(LoginLimits::default()),
         })
     }
 }

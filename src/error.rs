@@ -82,6 +82,10 @@ impl IntoResponse for FederationError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.code }))).into_response()
+        let body = match &self.message {
+            Some(message) => json!({ "error": self.code, "message": message }),
+            None => json!({ "error": self.code }),
+        };
+        (self.status, Json(body)).into_response()
     }
 }

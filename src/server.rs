@@ -14,7 +14,7 @@ use crate::{
 };
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
 use axum::{Router, routing::get};
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{
     net::TcpListener,
     sync::{oneshot, watch},
@@ -61,9 +61,10 @@ pub async fn prepare(
 ) -> Result<FederationConfig<Context>, GuildError> {
     db::run_migrations(database_url).await?;
     let pool = db::pool(database_url, settings.database_pool_size)?;
-    let ctx = Context::new(settings, pool)
+    let mut ctx = Context::new(settings, pool)
         .map_err(|e| GuildError::Startup(format!("HTTP client: {e}")))?;
     let site = ensure_site(&ctx).await?;
+    ctx.session_secret = Arc::from(site.jwt_secret.as_bytes());
     federation::config(ctx, &site)
         .await
         .map_err(|e| GuildError::Startup(format!("federation settings: {e}")))
@@ -279,9 +280,13 @@ async fn serve_until(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(config))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address feeds the login rate limit.
+    axum::serve(
+        listener,
+        app(config).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// `guild deliver`: a process that only delivers (and purges), until SIGINT or SIGTERM.

@@ -144,7 +144,7 @@ async fn a_mastodon_user_takes_part_in_a_community() {
         .await;
     }
     let mut conn = b.conn().await;
-    let replies = db::notifications::for_person(&mut conn, bob.id, "reply", 10, 0)
+    let replies = db::notifications::comments_for_person(&mut conn, bob.id, "reply", false, 10, 0)
         .await
         .expect("query");
     assert_eq!(replies.len(), 1, "bob is told of the reply");

@@ -4,12 +4,13 @@
 
 use crate::db::{
     models::{Comment, Community, Person, Post},
-    views::{CommentView, PostView},
+    views::PostView,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiPerson {
     pub id: i64,
     pub name: String,
@@ -51,7 +52,7 @@ impl From<&Person> for ApiPerson {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiCommunity {
     pub id: i64,
     pub name: String,
@@ -69,7 +70,7 @@ pub struct ApiCommunity {
     pub hidden: bool,
     pub posting_restricted_to_mods: bool,
     pub instance_id: i64,
-    pub visibility: &'static str,
+    pub visibility: CommunityVisibility,
 }
 
 impl From<&Community> for ApiCommunity {
@@ -94,12 +95,12 @@ impl From<&Community> for ApiCommunity {
             hidden: false,
             posting_restricted_to_mods: community.posting_restricted_to_mods,
             instance_id: community.instance_id,
-            visibility: "Public",
+            visibility: CommunityVisibility::Public,
         }
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiPost {
     pub id: i64,
     pub name: String,
@@ -144,7 +145,7 @@ impl From<&Post> for ApiPost {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiPostCounts {
     pub post_id: i64,
     pub comments: i32,
@@ -155,7 +156,7 @@ pub struct ApiPostCounts {
     pub newest_comment_time: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiPostView {
     pub post: ApiPost,
     pub creator: ApiPerson,
@@ -165,7 +166,7 @@ pub struct ApiPostView {
     pub creator_is_moderator: bool,
     pub creator_is_admin: bool,
     pub counts: ApiPostCounts,
-    pub subscribed: &'static str,
+    pub subscribed: SubscribedType,
     pub saved: bool,
     pub read: bool,
     pub hidden: bool,
@@ -194,7 +195,7 @@ impl From<&PostView> for ApiPostView {
                 published: post.published_at,
                 newest_comment_time: post.newest_comment_at,
             },
-            subscribed: "NotSubscribed",
+            subscribed: SubscribedType::NotSubscribed,
             saved: false,
             read: false,
             hidden: false,
@@ -205,7 +206,7 @@ impl From<&PostView> for ApiPostView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiComment {
     pub id: i64,
     pub creator_id: i64,
@@ -251,7 +252,7 @@ impl From<&Comment> for ApiComment {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiCommentCounts {
     pub comment_id: i64,
     pub score: i32,
@@ -261,7 +262,7 @@ pub struct ApiCommentCounts {
     pub child_count: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiCommentView {
     pub comment: ApiComment,
     pub creator: ApiPerson,
@@ -272,18 +273,17 @@ pub struct ApiCommentView {
     pub banned_from_community: bool,
     pub creator_is_moderator: bool,
     pub creator_is_admin: bool,
-    pub subscribed: &'static str,
+    pub subscribed: SubscribedType,
     pub saved: bool,
     pub creator_blocked: bool,
     pub my_vote: Option<i16>,
 }
 
 impl ApiCommentView {
-    pub fn new(view: &CommentView, post: &Post, community: &Community) -> Self {
-        let comment = &view.comment;
+    pub fn new(comment: &Comment, author: &Person, post: &Post, community: &Community) -> Self {
         ApiCommentView {
             comment: comment.into(),
-            creator: (&view.author).into(),
+            creator: author.into(),
             post: post.into(),
             community: community.into(),
             counts: ApiCommentCounts {
@@ -298,7 +298,7 @@ impl ApiCommentView {
             banned_from_community: false,
             creator_is_moderator: false,
             creator_is_admin: false,
-            subscribed: "NotSubscribed",
+            subscribed: SubscribedType::NotSubscribed,
             saved: false,
             creator_blocked: false,
             my_vote: None,
@@ -306,7 +306,7 @@ impl ApiCommentView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiCommunityCounts {
     pub community_id: i64,
     pub subscribers: i64,
@@ -320,17 +320,112 @@ pub struct ApiCommunityCounts {
     pub subscribers_local: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiCommunityView {
     pub community: ApiCommunity,
-    pub subscribed: &'static str,
+    pub subscribed: SubscribedType,
     pub blocked: bool,
     pub counts: ApiCommunityCounts,
     pub banned_from_community: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiModeratorView {
     pub community: ApiCommunity,
     pub moderator: ApiPerson,
+}
+
+/// Whether the person asking follows a community.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum SubscribedType {
+    Subscribed,
+    NotSubscribed,
+    /// A Follow sent to a remote community whose Accept has not arrived yet.
+    Pending,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub enum CommunityVisibility {
+    Public,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiPersonCounts {
+    pub person_id: i64,
+    pub post_count: i64,
+    pub comment_count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiPersonView {
+    pub person: ApiPerson,
+    pub counts: ApiPersonCounts,
+    pub is_admin: bool,
+}
+
+/// A reply or a mention, as Lemmy's inbox lists it: the notification's own fields.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiNotificationRow {
+    pub id: i64,
+    pub recipient_id: i64,
+    pub comment_id: i64,
+    pub read: bool,
+    pub published: DateTime<Utc>,
+}
+
+/// Lemmy's `CommentReplyView` and `PersonMentionView` share this shape; only the name of the
+/// first field differs, so each wraps it under its own name.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiNotificationView {
+    pub comment: ApiComment,
+    pub creator: ApiPerson,
+    pub post: ApiPost,
+    pub community: ApiCommunity,
+    pub recipient: ApiPerson,
+    pub counts: ApiCommentCounts,
+    pub creator_banned_from_community: bool,
+    pub banned_from_community: bool,
+    pub creator_is_moderator: bool,
+    pub creator_is_admin: bool,
+    pub subscribed: SubscribedType,
+    pub saved: bool,
+    pub creator_blocked: bool,
+    pub my_vote: Option<i16>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiCommentReplyView {
+    pub comment_reply: ApiNotificationRow,
+    #[serde(flatten)]
+    pub view: ApiNotificationView,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiPersonMentionView {
+    pub person_mention: ApiNotificationRow,
+    #[serde(flatten)]
+    pub view: ApiNotificationView,
+}
+
+/// Lemmy's answer to calls that only succeed or fail.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SuccessResponse {
+    pub success: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PostResponse {
+    pub post_view: ApiPostView,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommentResponse {
+    pub comment_view: ApiCommentView,
+    pub recipient_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommunityResponse {
+    pub community_view: ApiCommunityView,
+    pub discussion_languages: Vec<i32>,
 }

@@ -37,17 +37,25 @@ pub async fn insert(
     Ok(())
 }
 
-/// A person's notifications of one kind, newest first.
-pub async fn for_person(
+/// A person's notifications of one kind about comments (all, or only the unread ones),
+/// newest first.
+pub async fn comments_for_person(
     conn: &mut Connection,
     person_id: i64,
     kind: &str,
+    unread_only: bool,
     limit: i64,
     offset: i64,
 ) -> DbResult<Vec<Notification>> {
-    Ok(notifications::table
+    let mut query = notifications::table
         .filter(notifications::person_id.eq(person_id))
         .filter(notifications::kind.eq(kind))
+        .filter(notifications::comment_id.is_not_null())
+        .into_boxed();
+    if unread_only {
+        query = query.filter(notifications::read.eq(false));
+    }
+    Ok(query
         .order(notifications::id.desc())
         .limit(limit)
         .offset(offset)
@@ -56,12 +64,44 @@ pub async fn for_person(
         .await?)
 }
 
+/// Unread notifications of one kind about comments (those `comments_for_person` lists).
 pub async fn unread_count(conn: &mut Connection, person_id: i64, kind: &str) -> DbResult<i64> {
     Ok(notifications::table
         .filter(notifications::person_id.eq(person_id))
         .filter(notifications::kind.eq(kind))
+        .filter(notifications::comment_id.is_not_null())
         .filter(notifications::read.eq(false))
         .count()
         .get_result(conn)
         .await?)
+}
+
+/// Marks one of a person's notifications read or unread; `None` if they have no such one.
+pub async fn set_read(
+    conn: &mut Connection,
+    person_id: i64,
+    id: i64,
+    read: bool,
+) -> DbResult<Option<Notification>> {
+    Ok(diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::person_id.eq(person_id)),
+    )
+    .set(notifications::read.eq(read))
+    .returning(Notification::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+pub async fn mark_all_read(conn: &mut Connection, person_id: i64) -> DbResult<usize> {
+    Ok(diesel::update(
+        notifications::table
+            .filter(notifications::person_id.eq(person_id))
+            .filter(notifications::read.eq(false)),
+    )
+    .set(notifications::read.eq(true))
+    .execute(conn)
+    .await?)
 }

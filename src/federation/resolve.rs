@@ -258,3 +258,117 @@ pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
     }
     message
 }
+
+/// What a search box may name: an actor, a post or a comment.
+#[derive(Debug, Clone)]
+pub enum ResolvedObject {
+    Actor(ResolvedActor),
+    Post(super::objects::post::PostObject),
+    Comment(super::objects::comment::CommentObject),
+}
+
+/// Resolves a handle or the URL of an actor, post or comment, fetching and storing it when
+/// it is not here yet (or stale).
+pub async fn resolve_object(query: &str, data: &Data<Context>) -> FederationResult<ResolvedObject> {
+    let query = query.trim();
+    if !(query.starts_with("http://") || query.starts_with("https://")) {
+        return Ok(ResolvedObject::Actor(resolve_actor(query, data).await?));
+    }
+    let url =
+        Url::parse(query).map_err(|e| FederationError::BadRequest(format!("{query}: {e}")))?;
+    // A stored actor answers at once. Anything else is fetched as a post or comment first,
+    // then as an actor: an actor's JSON fails the first parse, and costs a second fetch.
+    let mut conn = data.pool.get().await.map_err(db::DbError::from)?;
+    if let Some(person) = db::people::by_ap_id(&mut conn, url.as_str()).await? {
+        drop(conn);
+        return Ok(ResolvedObject::Actor(ResolvedActor::Person(
+            PersonActor::new(person)?,
+        )));
+    }
+    if let Some(community) = db::communities::by_ap_id(&mut conn, url.as_str()).await? {
+        drop(conn);
+        return Ok(ResolvedObject::Actor(ResolvedActor::Community(
+            CommunityActor::new(community)?,
+        )));
+    }
+    drop(conn);
+    let as_content = ObjectId::<super::objects::comment::ReplyTarget>::from(url)
+        .dereference(data)
+        .await;
+    match as_content {
+        Ok(Either::Left(post)) => Ok(ResolvedObject::Post(post)),
+        Ok(Either::Right(comment)) => Ok(ResolvedObject::Comment(comment)),
+        Err(content_err) => match resolve_actor(query, data).await {
+            Ok(actor) => Ok(ResolvedObject::Actor(actor)),
+            Err(actor_err) => {
+                tracing::debug!(%content_err, %actor_err, query, "nothing to resolve");
+                Err(actor_err)
+            }
+        },
+    }
+}
+
+/// The same lookup without fetching: only what is stored here already.
+pub async fn find_stored(
+    query: &str,
+    data: &Data<Context>,
+) -> FederationResult<Option<ResolvedObject>> {
+    let query = query.trim();
+    let mut conn = data.pool.get().await.map_err(db::DbError::from)?;
+    if query.starts_with("http://") || query.starts_with("https://") {
+        if let Some(post) = db::posts::by_ap_id(&mut conn, query).await? {
+            return Ok(Some(ResolvedObject::Post(
+                super::objects::post::PostObject::new(post)?,
+            )));
+        }
+        if let Some(comment) = db::comments::by_ap_id(&mut conn, query).await? {
+            return Ok(Some(ResolvedObject::Comment(
+                super::objects::comment::CommentObject::new(comment)?,
+            )));
+        }
+        if let Some(person) = db::people::by_ap_id(&mut conn, query).await? {
+            return Ok(Some(ResolvedObject::Actor(ResolvedActor::Person(
+                PersonActor::new(person)?,
+            ))));
+        }
+        if let Some(community) = db::communities::by_ap_id(&mut conn, query).await? {
+            return Ok(Some(ResolvedObject::Actor(ResolvedActor::Community(
+                CommunityActor::new(community)?,
+            ))));
+        }
+        return Ok(None);
+    }
+    let handle = query.strip_prefix("acct:").unwrap_or(query);
+    let (wants_community, wants_person, handle) = match handle.chars().next() {
+        Some('!') => (true, false, &handle[1..]),
+        Some('@') => (false, true, &handle[1..]),
+        _ => (true, true, handle),
+    };
+    let (name, domain) = handle.rsplit_once('@').unwrap_or((handle, data.domain()));
+    let here = domain.eq_ignore_ascii_case(data.domain());
+    if wants_community {
+        let community = if here {
+            db::communities::local_by_name(&mut conn, name).await?
+        } else {
+            db::communities::remote_by_name(&mut conn, name, domain).await?
+        };
+        if let Some(community) = community {
+            return Ok(Some(ResolvedObject::Actor(ResolvedActor::Community(
+                CommunityActor::new(community)?,
+            ))));
+        }
+    }
+    if wants_person {
+        let person = if here {
+            db::people::local_by_name(&mut conn, name).await?
+        } else {
+            db::people::remote_by_name(&mut conn, name, domain).await?
+        };
+        if let Some(person) = person {
+            return Ok(Some(ResolvedObject::Actor(ResolvedActor::Person(
+                PersonActor::new(person)?,
+            ))));
+        }
+    }
+    Ok(None)
+}

@@ -110,3 +110,21 @@ pub async fn hash_password(password: String) -> ServiceResult<String> {
     .await
     .map_err(|e| ServiceError::Internal(e.to_string()))?
 }
+
+/// Someone signs up on the instance's own pages or through an app.
+pub async fn register(ctx: &Context, name: &str, password: String) -> ServiceResult<Person> {
+    if !ctx.settings.registration_open {
+        return Err(ServiceError::Forbidden(
+            "registration is closed on this instance".into(),
+        ));
+    }
+    create_account(
+        ctx,
+        NewAccount {
+            name: name.to_string(),
+            password: Some(password),
+            is_admin: false,
+        },
+    )
+    .await
+}

@@ -9,6 +9,7 @@ pub mod content;
 pub mod follows;
 pub mod notifications;
 pub mod posts;
+pub mod sessions;
 pub mod site;
 pub mod votes;
 

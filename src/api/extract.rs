@@ -1,0 +1,117 @@
+//! What API handlers take from a request: the signed-in person, the client's address, and
+//! JSON bodies and query strings whose rejections answer in Lemmy's error shape.
+
+use super::ApiError;
+use crate::{context::Context, db::models::Person, service::sessions};
+use activitypub_federation::config::Data;
+use axum::{
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request},
+    http::{header, request::Parts},
+};
+use axum_extra::extract::CookieJar;
+use serde::de::DeserializeOwned;
+use std::net::{IpAddr, SocketAddr};
+
+/// The name of the cookie that carries a login token, as Lemmy's web UI names it.
+pub const TOKEN_COOKIE: &str = "jwt";
+
+/// A login token as the client sent it: `Authorization: Bearer …`, else the `jwt` cookie.
+pub fn token_of(parts: &Parts) -> Option<String> {
+    let from_header = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    from_header.or_else(|| {
+        CookieJar::from_headers(&parts.headers)
+            .get(TOKEN_COOKIE)
+            .map(|c| c.value().to_string())
+    })
+}
+
+fn data_of(parts: &Parts) -> Result<Data<Context>, ApiError> {
+    parts
+        .extensions
+        .get::<activitypub_federation::config::FederationConfig<Context>>()
+        .map(|config| config.to_request_data())
+        .ok_or_else(|| ApiError::internal("the federation middleware is missing"))
+}
+
+/// A request by a signed-in person; anyone else gets 401 `not_logged_in`.
+pub struct LoggedIn(pub Person);
+
+impl<S: Send + Sync> FromRequestParts<S> for LoggedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let token = token_of(parts).ok_or_else(ApiError::unauthorized)?;
+        let data = data_of(parts)?;
+        sessions::authenticate(&data, &token)
+            .await?
+            .map(LoggedIn)
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// A request by whoever it is: a signed-in person, or nobody when there is no token or one
+/// that no longer holds (apps keep stale tokens; reading must still work for them).
+pub struct MaybeLoggedIn(pub Option<Person>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeLoggedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let Some(token) = token_of(parts) else {
+            return Ok(MaybeLoggedIn(None));
+        };
+        let data = data_of(parts)?;
+        Ok(MaybeLoggedIn(sessions::authenticate(&data, &token).await?))
+    }
+}
+
+/// The address the request came from, when the server knows it.
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
+    }
+}
+
+/// A JSON body; a malformed or oversized one answers 4xx with what was wrong.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError::new(rejection.status(), "invalid_input")
+                .with_message(rejection.body_text())),
+        }
+    }
+}
+
+/// A query string; a malformed one answers 400 with what was wrong.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError::new(rejection.status(), "invalid_input")
+                .with_message(rejection.body_text())),
+        }
+    }
+}
