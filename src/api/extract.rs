@@ -95,8 +95,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(ApiError::new(rejection.status(), "invalid_input")
-                .with_message(rejection.body_text())),
+            Err(rejection) => {
+                // axum answers 422 for well-formed JSON of the wrong shape; Lemmy's apps
+                // expect 400 for every bad request. Oversized bodies keep their 413.
+                let status = match rejection.status() {
+                    http::StatusCode::UNPROCESSABLE_ENTITY => http::StatusCode::BAD_REQUEST,
+                    other => other,
+                };
+                Err(ApiError::new(status, "invalid_input").with_message(rejection.body_text()))
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 //! database code and stops when it exits.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod mastodon;
 pub mod signing;
 
