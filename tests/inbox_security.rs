@@ -173,6 +173,20 @@ async fn inbox_refuses_bad_requests_and_stores_nothing() {
     let (status, _) = signed_post(&bob_signer, &inbox, &elsewhere).await;
     assert_eq!(status, 403);
 
+    // Signed correctly, but holding a NUL character, which PostgreSQL cannot store.
+    let with_nul = serde_json::to_vec(&json!({
+        "id": activity_id(4), "type": "Create", "actor": bob, "to": [community],
+        "object": {"id": b.url("/post/nul").to_string(), "type": "Page", "name": "a\u{0}b",
+                   "attributedTo": bob, "audience": community, "content": "x"}
+    }))
+    .expect("JSON");
+    let (status, error) = signed_post(&bob_signer, &inbox, &with_nul).await;
+    assert_eq!(status, 400, "{error}");
+    assert!(
+        error["error"].as_str().is_some_and(|e| e.contains("NUL")),
+        "{error}"
+    );
+
     // An inbox that does not exist.
     let (status, _) = signed_post(&bob_signer, &a.url("/c/nothing/inbox"), &body).await;
     assert_eq!(status, 404);

@@ -93,11 +93,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+        // Parsed as a document first, to look for NULs, then into its type.
+        match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) => {
+                if crate::text::has_nul(&value) {
+                    return Err(ApiError::bad_request("invalid_input")
+                        .with_message("text may not hold NUL characters"));
+                }
+                serde_json::from_value(value).map(ApiJson).map_err(|e| {
+                    ApiError::bad_request("invalid_input")
+                        .with_message(format!("Failed to deserialize the JSON body: {e}"))
+                })
+            }
             Err(rejection) => {
-                // axum answers 422 for well-formed JSON of the wrong shape; Lemmy's apps
-                // expect 400 for every bad request. Oversized bodies keep their 413.
+                // Lemmy's apps expect 400 for a bad request; an oversized body keeps its 413
+                // and a missing JSON content type its 415.
                 let status = match rejection.status() {
                     http::StatusCode::UNPROCESSABLE_ENTITY => http::StatusCode::BAD_REQUEST,
                     other => other,
@@ -115,6 +125,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // PostgreSQL cannot store or compare text holding NUL; `%00` is refused here.
+        let query = parts.uri.query().unwrap_or_default();
+        if query.contains("%00") {
+            return Err(ApiError::bad_request("invalid_input")
+                .with_message("text may not hold NUL characters"));
+        }
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => Err(ApiError::new(rejection.status(), "invalid_input")

@@ -142,6 +142,11 @@ async fn receive(data: &Data<Context>, request: Request) -> FederationResult<Inb
 
     let activity: Value = serde_json::from_slice(&body)
         .map_err(|e| FederationError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    if crate::text::has_nul(&activity) {
+        return Err(FederationError::BadRequest(
+            "the activity holds a NUL character".into(),
+        ));
+    }
     tracing::debug!(target: "guild::wire", path = %parts.uri.path(), body = %String::from_utf8_lossy(&body), "received");
     let envelope: Envelope = serde_json::from_value(activity.clone())
         .map_err(|e| FederationError::BadRequest(format!("not an activity: {e}")))?;
