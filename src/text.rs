@@ -78,6 +78,18 @@ pub fn excerpt(html: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
+/// Whether any string in a JSON document (keys included) holds a NUL character. PostgreSQL
+/// cannot store one in text, so such input is refused at the door instead of failing deep
+/// inside a transaction.
+pub fn has_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(has_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,17 +140,5 @@ mod tests {
             "{html}"
         );
         assert!(html.contains(r#"class="u-url mention""#), "{html}");
-    }
-}
-
-/// Whether any string in a JSON document (keys included) holds a NUL character. PostgreSQL
-/// cannot store one in text, so such input is refused at the door instead of failing deep
-/// inside a transaction.
-pub fn has_nul(value: &serde_json::Value) -> bool {
-    match value {
-        serde_json::Value::String(s) => s.contains('\0'),
-        serde_json::Value::Array(items) => items.iter().any(has_nul),
-        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
-        _ => false,
     }
 }
