@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestInstance, api::ApiClient, eventually, start_instances};
+use common::{api::ApiClient, eventually, start_instances};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
