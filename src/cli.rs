@@ -40,7 +40,15 @@ pub enum Command {
         /// Do not deliver activities from this process (run `guild deliver` elsewhere).
         #[arg(long)]
         no_delivery: bool,
+        /// Fill a new instance with example communities, people, posts and comments first
+        /// (as `guild demo`); an instance that has them already starts as it is.
+        #[arg(long)]
+        demo: bool,
     },
+    /// Fill the instance with example communities of practice (Writing, Leadership, Mapping
+    /// & GIS, Public Speaking, …), a few people, posts and comments. Prints the people's
+    /// password.
+    Demo,
     /// Only deliver queued activities, until interrupted (beside `guild serve --no-delivery`,
     /// or to add delivery workers; they share the queue safely).
     Deliver,
@@ -116,7 +124,19 @@ pub enum CommunityCommand {
 pub async fn run(cli: Cli) -> Result<(), GuildError> {
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {
-        Command::Serve { no_delivery } => {
+        Command::Serve { no_delivery, demo } => {
+            if demo {
+                let database = Database::open(&settings).await?;
+                let result = run_command(Command::Demo, settings.clone(), &database, None).await;
+                database.close().await?;
+                match result {
+                    Ok(()) => {}
+                    Err(GuildError::Service(crate::service::ServiceError::Conflict(_))) => {
+                        println!("The demo content is here already.");
+                    }
+                    Err(err) => return Err(err),
+                }
+            }
             let roles = if no_delivery {
                 server::Roles::NoDelivery
             } else {
@@ -231,6 +251,17 @@ async fn run_command(
         } => {
             let mut conn = data.pool.get().await.map_err(db::DbError::from)?;
             print_queue_status(&db::deliveries::status(&mut conn).await?);
+        }
+        Command::Demo => {
+            let password = generate_password();
+            let seeded = crate::service::demo::seed(&data, &password).await?;
+            println!(
+                "Added {} communities, {} posts and {} comments.",
+                seeded.communities, seeded.posts, seeded.comments
+            );
+            if let Some(password) = seeded.password {
+                println!("The demo people ada, ben, chidi and dora log in with: {password}");
+            }
         }
         Command::Serve { .. } | Command::Deliver | Command::Migrate | Command::Healthcheck => {}
     }

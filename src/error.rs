@@ -47,7 +47,7 @@ fn internal(err: &dyn std::fmt::Display) -> Response {
 impl IntoResponse for ServiceError {
     fn into_response(self) -> Response {
         let status = match &self {
-            ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ServiceError::Invalid(_) | ServiceError::InvalidField { .. } => StatusCode::BAD_REQUEST,
             ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::Conflict(_) => StatusCode::CONFLICT,
             ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,

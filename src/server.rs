@@ -78,6 +78,8 @@ pub fn app(config: FederationConfig<Context>) -> Router {
         .merge(api::router())
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
+        // Every HTML page gives its browser a CSRF cookie for the forms on it.
+        .layer(axum::middleware::from_fn(web::session::csrf_cookie))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         // Must be the outermost layer: it hands the federation config to every handler.
         .layer(FederationMiddleware::new(config))

@@ -22,13 +22,15 @@ async fn purge_keeps_pending_work_and_drops_old_history() {
         .trim_start_matches("http://")
         .trim_end_matches("/inbox")
         .to_string();
+    // The sender is a real local community, so the worker can sign what it retries.
+    let sender = a.create_community("sender", "Sender", None).await;
     let activity = |n: u32| serde_json::json!({"id": format!("https://x.example/a/{n}"), "type": "Announce", "object": "https://x.example/p/1"});
     // An old delivered activity, an old one still pending (a peer down), a fresh delivered one.
     for (n, inbox) in [(1, down.as_str()), (2, down.as_str()), (3, up.as_str())] {
         db::deliveries::enqueue(
             &mut conn,
             &format!("https://x.example/a/{n}"),
-            "https://x.example/c/x",
+            &sender.ap_id,
             "Announce",
             &activity(n),
             &[inbox.to_string()],

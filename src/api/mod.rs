@@ -190,7 +190,9 @@ impl From<ServiceError> for ApiError {
         use http::StatusCode;
         let message = err.to_string();
         let error = match err {
-            ServiceError::Invalid(_) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_input"),
+            ServiceError::Invalid(_) | ServiceError::InvalidField { .. } => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_input")
+            }
             ServiceError::NotFound(what) => ApiError::new(
                 StatusCode::NOT_FOUND,
                 format!("couldnt_find_{}", what.replace(' ', "_")),

@@ -234,7 +234,7 @@ pub async fn get_site(
             captcha_enabled: false,
             captcha_difficulty: "medium".into(),
             published: site.created_at,
-            registration_mode: if settings.registration_open {
+            registration_mode: if crate::service::site::registration_open(&data, &site) {
                 "Open".into()
             } else {
                 "Closed".into()

@@ -33,6 +33,7 @@ pub struct Site {
     pub private_key: String,
     pub created_at: DateTime<Utc>,
     pub jwt_secret: String,
+    pub registration_open: Option<bool>,
 }
 
 #[derive(Debug, Insertable)]

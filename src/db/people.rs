@@ -213,3 +213,22 @@ pub async fn admins_among(conn: &mut Connection, person_ids: &[i64]) -> DbResult
         .load(conn)
         .await?)
 }
+
+pub async fn update_profile(
+    conn: &mut Connection,
+    id: i64,
+    display_name: Option<&str>,
+    bio_source: Option<&str>,
+    bio_html: Option<&str>,
+) -> DbResult<Person> {
+    Ok(diesel::update(people::table.find(id))
+        .set((
+            people::display_name.eq(display_name),
+            people::bio_source.eq(bio_source),
+            people::bio_html.eq(bio_html),
+            people::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Person::as_returning())
+        .get_result(conn)
+        .await?)
+}

@@ -26,6 +26,7 @@ diesel::table! {
         private_key -> Text,
         created_at -> Timestamptz,
         jwt_secret -> Text,
+        registration_open -> Nullable<Bool>,
     }
 }
 

@@ -23,3 +23,21 @@ pub async fn insert(conn: &mut Connection, form: &NewSite) -> DbResult<Site> {
         .get_result(conn)
         .await?)
 }
+
+/// What an admin may change about the instance.
+pub async fn update_settings(
+    conn: &mut Connection,
+    name: &str,
+    description: &str,
+    registration_open: Option<bool>,
+) -> DbResult<Site> {
+    Ok(diesel::update(site::table)
+        .set((
+            site::name.eq(name),
+            site::description.eq(description),
+            site::registration_open.eq(registration_open),
+        ))
+        .returning(Site::as_returning())
+        .get_result(conn)
+        .await?)
+}

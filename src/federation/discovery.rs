@@ -124,8 +124,12 @@ pub async fn nodeinfo_links(data: Data<Context>) -> Json<serde_json::Value> {
 pub async fn nodeinfo(data: Data<Context>) -> FederationResult<Response> {
     let mut conn = data.pool.get().await?;
     let usage = db::stats::local_usage(&mut conn).await?;
-    let site_name = db::site::get(&mut conn)
-        .await?
+    let site = db::site::get(&mut conn).await?;
+    let open_registrations = site
+        .as_ref()
+        .map(|site| crate::service::site::registration_open(&data, site))
+        .unwrap_or(data.settings.registration_open);
+    let site_name = site
         .map(|site| site.name)
         .unwrap_or_else(|| data.settings.site_name.clone());
     let document = json!({
@@ -137,7 +141,7 @@ pub async fn nodeinfo(data: Data<Context>) -> FederationResult<Response> {
         },
         "protocols": ["activitypub"],
         "services": { "inbound": [], "outbound": [] },
-        "openRegistrations": data.settings.registration_open,
+        "openRegistrations": open_registrations,
         "usage": {
             "users": {
                 "total": usage.users,

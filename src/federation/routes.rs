@@ -22,7 +22,7 @@ use activitypub_federation::{config::Data, protocol::context::WithContext, trait
 use axum::{
     Router,
     extract::{Path, Query},
-    http::{HeaderMap, HeaderValue, header},
+    http::{HeaderMap, HeaderValue, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -124,35 +124,28 @@ async fn instance_actor(data: Data<Context>) -> FederationResult<Response> {
 
 async fn person(
     Path(name): Path<String>,
-    headers: HeaderMap,
+    mut parts: Parts,
     data: Data<Context>,
 ) -> FederationResult<Response> {
+    if wants_html(&parts.headers) {
+        return Ok(web::actors::person_page(&mut parts, &name).await);
+    }
     let mut conn = data.pool.get().await?;
     let person = local_person(&mut conn, &name).await?;
     drop(conn);
-    if wants_html(&headers) {
-        return Ok(web::actors::person_page(&data, &person));
-    }
     Ok(activity_json(PersonJson::local(&person, &data.urls)))
 }
 
 async fn community(
     Path(name): Path<String>,
-    headers: HeaderMap,
+    mut parts: Parts,
     data: Data<Context>,
 ) -> FederationResult<Response> {
+    if wants_html(&parts.headers) {
+        return Ok(web::actors::community_page(&mut parts, &name).await);
+    }
     let mut conn = data.pool.get().await?;
     let community = local_community(&mut conn, &name).await?;
-    if wants_html(&headers) {
-        let moderators = db::communities::moderators(&mut conn, community.id).await?;
-        let followers = db::communities::follower_count(&mut conn, community.id).await?;
-        return Ok(web::actors::community_page(
-            &data,
-            &community,
-            &moderators,
-            followers,
-        ));
-    }
     Ok(activity_json(GroupJson::local(&community, &data.urls)))
 }
 
@@ -258,17 +251,17 @@ async fn announced_post(
 /// deleted, and a redirect to its origin when it is a copy of another server's post.
 async fn post_object(
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    mut parts: Parts,
     data: Data<Context>,
 ) -> FederationResult<Response> {
+    if wants_html(&parts.headers) {
+        return Ok(web::posts::post_page(&mut parts, id).await);
+    }
     let mut conn = data.pool.get().await?;
     let post = db::posts::by_id(&mut conn, id)
         .await?
         .ok_or(FederationError::NotFound("post"))?;
     drop(conn);
-    if wants_html(&headers) {
-        return Ok(web::posts::post_page(&data, &post).await);
-    }
     if !post.local {
         return Ok(Redirect::to(&post.ap_id).into_response());
     }

@@ -93,12 +93,13 @@ pub async fn create_account(ctx: &Context, input: NewAccount) -> ServiceResult<P
 /// deliberately slow, so it runs off the async threads.
 pub async fn hash_password(password: String) -> ServiceResult<String> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(ServiceError::Invalid(format!(
-            "the password must be at least {MIN_PASSWORD_LEN} characters long"
-        )));
+        return Err(ServiceError::field(
+            "password",
+            format!("the password must be at least {MIN_PASSWORD_LEN} characters long"),
+        ));
     }
     if password.len() > MAX_PASSWORD_LEN {
-        return Err(ServiceError::Invalid("the password is too long".into()));
+        return Err(ServiceError::field("password", "the password is too long"));
     }
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
@@ -113,7 +114,12 @@ pub async fn hash_password(password: String) -> ServiceResult<String> {
 
 /// Someone signs up on the instance's own pages or through an app.
 pub async fn register(ctx: &Context, name: &str, password: String) -> ServiceResult<Person> {
-    if !ctx.settings.registration_open {
+    let mut conn = ctx.pool.get().await?;
+    let site = db::site::get(&mut conn)
+        .await?
+        .ok_or(ServiceError::NotFound("site"))?;
+    drop(conn);
+    if !super::site::registration_open(ctx, &site) {
         return Err(ServiceError::Forbidden(
             "registration is closed on this instance".into(),
         ));
@@ -127,4 +133,43 @@ pub async fn register(ctx: &Context, name: &str, password: String) -> ServiceRes
         },
     )
     .await
+}
+
+/// The longest display name and bio a person may set.
+const MAX_DISPLAY_NAME_CHARS: usize = 50;
+const MAX_BIO_CHARS: usize = 5_000;
+
+/// A local person changes how they present themselves. Peers see the change the next time
+/// they refresh the actor.
+pub async fn update_profile(
+    ctx: &Context,
+    person: &Person,
+    display_name: Option<&str>,
+    bio: Option<&str>,
+) -> ServiceResult<Person> {
+    if !person.local {
+        return Err(ServiceError::Forbidden(
+            "only local people change a profile here".into(),
+        ));
+    }
+    let display_name = display_name.map(str::trim).filter(|d| !d.is_empty());
+    if display_name.is_some_and(|d| d.chars().count() > MAX_DISPLAY_NAME_CHARS) {
+        return Err(ServiceError::field(
+            "display_name",
+            format!("the display name must be at most {MAX_DISPLAY_NAME_CHARS} characters"),
+        ));
+    }
+    let bio = bio.map(str::trim).filter(|b| !b.is_empty());
+    if bio.is_some_and(|b| b.chars().count() > MAX_BIO_CHARS) {
+        return Err(ServiceError::field(
+            "bio",
+            format!("the bio must be at most {MAX_BIO_CHARS} characters"),
+        ));
+    }
+    let bio_html = bio.map(crate::text::markdown_to_html);
+    let mut conn = ctx.pool.get().await?;
+    Ok(
+        db::people::update_profile(&mut conn, person.id, display_name, bio, bio_html.as_deref())
+            .await?,
+    )
 }

@@ -26,9 +26,10 @@ const MAX_BODY_CHARS: usize = 10_000;
 fn validate(body: &str) -> ServiceResult<(String, String)> {
     let body = body.trim();
     if body.is_empty() || body.chars().count() > MAX_BODY_CHARS {
-        return Err(ServiceError::Invalid(format!(
-            "a comment must be 1 to {MAX_BODY_CHARS} characters"
-        )));
+        return Err(ServiceError::field(
+            "content",
+            format!("a comment must be 1 to {MAX_BODY_CHARS} characters"),
+        ));
     }
     Ok((body.to_string(), text::markdown_to_html(body)))
 }

@@ -30,9 +30,10 @@ pub async fn create_community(ctx: &Context, input: NewCommunity) -> ServiceResu
     validate_actor_name(&name, "a community name", false)?;
     let title = input.title.trim().to_string();
     if title.is_empty() || title.chars().count() > MAX_TITLE_LEN {
-        return Err(ServiceError::Invalid(format!(
-            "the title must be 1 to {MAX_TITLE_LEN} characters"
-        )));
+        return Err(ServiceError::field(
+            "title",
+            format!("the title must be 1 to {MAX_TITLE_LEN} characters"),
+        ));
     }
     let description = input
         .description
@@ -42,9 +43,10 @@ pub async fn create_community(ctx: &Context, input: NewCommunity) -> ServiceResu
         .as_ref()
         .is_some_and(|d| d.len() > MAX_DESCRIPTION_LEN)
     {
-        return Err(ServiceError::Invalid(format!(
-            "the description must be at most {MAX_DESCRIPTION_LEN} bytes"
-        )));
+        return Err(ServiceError::field(
+            "description",
+            format!("the description must be at most {MAX_DESCRIPTION_LEN} bytes"),
+        ));
     }
     let keys = generate_keypair().await?;
     let now = Utc::now();

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod comments;
 pub mod communities;
 pub mod content;
+pub mod demo;
 pub mod follows;
 pub mod notifications;
 pub mod posts;
@@ -26,6 +27,13 @@ pub enum ServiceError {
     /// The input breaks a rule; the message says which, in words a user understands.
     #[error("{0}")]
     Invalid(String),
+    /// Like `Invalid`, naming the form field at fault, so a page can show the message next
+    /// to it.
+    #[error("{message}")]
+    InvalidField {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -52,6 +60,15 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for ServiceError
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
+impl ServiceError {
+    pub fn field(field: &'static str, message: impl Into<String>) -> ServiceError {
+        ServiceError::InvalidField {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
 /// A fresh RSA key pair for a local actor. Key generation takes tens of milliseconds of CPU,
 /// so it runs off the async threads.
 pub async fn generate_keypair() -> ServiceResult<activitypub_federation::http_signatures::Keypair> {
@@ -76,9 +93,10 @@ pub(crate) fn validate_actor_name(name: &str, what: &str, allow_upper: bool) -> 
         "lowercase letters"
     };
     if !(3..=30).contains(&name.len()) || !name.chars().all(valid_char) {
-        return Err(ServiceError::Invalid(format!(
-            "{what} must be 3 to 30 characters: {letters}, digits and _"
-        )));
+        return Err(ServiceError::field(
+            "name",
+            format!("{what} must be 3 to 30 characters: {letters}, digits and _"),
+        ));
     }
     Ok(())
 }

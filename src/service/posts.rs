@@ -46,9 +46,10 @@ struct ValidPost {
 fn validate(input: PostInput) -> ServiceResult<ValidPost> {
     let title = input.title.trim().to_string();
     if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-        return Err(ServiceError::Invalid(format!(
-            "the title must be 1 to {MAX_TITLE_CHARS} characters"
-        )));
+        return Err(ServiceError::field(
+            "title",
+            format!("the title must be 1 to {MAX_TITLE_CHARS} characters"),
+        ));
     }
     let body = input
         .body
@@ -58,9 +59,10 @@ fn validate(input: PostInput) -> ServiceResult<ValidPost> {
         .as_ref()
         .is_some_and(|b| b.chars().count() > MAX_BODY_CHARS)
     {
-        return Err(ServiceError::Invalid(format!(
-            "the body must be at most {MAX_BODY_CHARS} characters"
-        )));
+        return Err(ServiceError::field(
+            "body",
+            format!("the body must be at most {MAX_BODY_CHARS} characters"),
+        ));
     }
     let url = match input
         .url
@@ -69,10 +71,11 @@ fn validate(input: PostInput) -> ServiceResult<ValidPost> {
     {
         Some(url) => {
             let parsed = url::Url::parse(&url)
-                .map_err(|_| ServiceError::Invalid("the link is not a valid URL".into()))?;
+                .map_err(|_| ServiceError::field("url", "the link is not a valid URL"))?;
             if !matches!(parsed.scheme(), "http" | "https") || url.len() > MAX_URL_BYTES {
-                return Err(ServiceError::Invalid(
-                    "the link must be an http or https URL".into(),
+                return Err(ServiceError::field(
+                    "url",
+                    "the link must be an http or https URL",
                 ));
             }
             Some(parsed.to_string())

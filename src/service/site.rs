@@ -46,3 +46,45 @@ pub async fn ensure_site(ctx: &Context) -> ServiceResult<Site> {
         Err(err) => Err(err.into()),
     }
 }
+
+/// Whether people may sign up: the admin's choice, else the setting.
+pub fn registration_open(ctx: &Context, site: &Site) -> bool {
+    site.registration_open
+        .unwrap_or(ctx.settings.registration_open)
+}
+
+/// An admin changes the instance's name, description and registration.
+pub async fn update_site(
+    ctx: &Context,
+    admin: &db::models::Person,
+    name: &str,
+    description: &str,
+    registration_open: bool,
+) -> ServiceResult<Site> {
+    let mut conn = ctx.pool.get().await?;
+    let is_admin = db::people::account(&mut conn, admin.id)
+        .await?
+        .is_some_and(|a| a.is_admin);
+    if !is_admin {
+        return Err(ServiceError::Forbidden(
+            "only admins change the site".into(),
+        ));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ServiceError::field(
+            "name",
+            "the name must be 1 to 100 characters",
+        ));
+    }
+    if description.chars().count() > 2_000 {
+        return Err(ServiceError::field(
+            "description",
+            "the description must be at most 2000 characters",
+        ));
+    }
+    Ok(
+        db::site::update_settings(&mut conn, name, description.trim(), Some(registration_open))
+            .await?,
+    )
+}

@@ -1,0 +1,141 @@
+//! The admin page: the instance's name, description and registration, and the delivery
+//! queue per peer, drawn as a small bar chart.
+
+use super::{Chrome, FormErrors, PageContext, WebError, WebForm, WebResult, render_with};
+use crate::{db, service};
+use askama::Template;
+use axum::{
+    extract::Query,
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+/// One peer's row in the delivery table, with its bar widths (percent of the widest).
+pub struct PeerRow {
+    pub instance: String,
+    pub pending: i64,
+    pub retrying: i64,
+    pub failed_last_day: i64,
+    pub delivered_last_day: i64,
+    pub unreachable: bool,
+    pub last_error: String,
+    pub pending_width: i64,
+    pub failed_width: i64,
+    pub delivered_width: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    chrome: Chrome,
+    name: String,
+    description: String,
+    registration_open: bool,
+    saved: bool,
+    errors: FormErrors,
+    peers: Vec<PeerRow>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+fn require_admin(page: &PageContext) -> WebResult<()> {
+    page.require_viewer()?;
+    if page.viewer_is_admin {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden("Only admins see this page.".into()))
+    }
+}
+
+async fn peers(page: &PageContext) -> WebResult<Vec<PeerRow>> {
+    let mut conn = page.data.pool.get().await?;
+    let status = db::deliveries::status(&mut conn).await?;
+    let widest = status
+        .iter()
+        .map(|q| q.pending.max(q.failed_last_day).max(q.delivered_last_day))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let width = |n: i64| (n * 100 / widest).clamp(if n > 0 { 1 } else { 0 }, 100);
+    Ok(status
+        .into_iter()
+        .map(|q| PeerRow {
+            pending_width: width(q.pending),
+            failed_width: width(q.failed_last_day),
+            delivered_width: width(q.delivered_last_day),
+            instance: q.instance,
+            pending: q.pending,
+            retrying: q.retrying,
+            failed_last_day: q.failed_last_day,
+            delivered_last_day: q.delivered_last_day,
+            unreachable: q.unreachable,
+            last_error: q.last_error.unwrap_or_default(),
+        })
+        .collect())
+}
+
+pub async fn admin_page(page: PageContext, Query(query): Query<SavedQuery>) -> WebResult<Response> {
+    require_admin(&page)?;
+    let peers = peers(&page).await?;
+    Ok(render_with(
+        StatusCode::OK,
+        &AdminPage {
+            chrome: Chrome::of(&page),
+            name: page.site.name.clone(),
+            description: page.site.description.clone(),
+            registration_open: service::site::registration_open(&page.data, &page.site),
+            saved: query.saved.is_some(),
+            errors: FormErrors::default(),
+            peers,
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SiteFields {
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+    registration_open: Option<String>,
+}
+
+pub async fn update_site(
+    page: PageContext,
+    WebForm(form): WebForm<SiteFields>,
+) -> WebResult<Response> {
+    page.check_csrf(&form.csrf)?;
+    require_admin(&page)?;
+    let admin = page.require_viewer()?;
+    match service::site::update_site(
+        &page.data,
+        admin,
+        &form.name,
+        &form.description,
+        form.registration_open.is_some(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin?saved=1").into_response()),
+        Err(err) => {
+            let errors = FormErrors::from_service(err)?;
+            let peers = peers(&page).await?;
+            Ok(render_with(
+                StatusCode::BAD_REQUEST,
+                &AdminPage {
+                    chrome: Chrome::of(&page),
+                    name: form.name.clone(),
+                    description: form.description.clone(),
+                    registration_open: form.registration_open.is_some(),
+                    saved: false,
+                    errors,
+                    peers,
+                },
+            ))
+        }
+    }
+}
