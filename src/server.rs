@@ -78,11 +78,25 @@ pub fn app(config: FederationConfig<Context>) -> Router {
         .merge(api::router())
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn(count_queries))
         // Every HTML page gives its browser a CSRF cookie for the forms on it.
         .layer(axum::middleware::from_fn(web::session::csrf_cookie))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         // Must be the outermost layer: it hands the federation config to every handler.
         .layer(FederationMiddleware::new(config))
+}
+
+/// Answers how many SQL statements a request ran, in `X-Db-Queries`, so tests (and curious
+/// admins) can see that a page's queries do not grow with its items.
+async fn count_queries(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (mut response, queries) = db::query_count::counted(next.run(request)).await;
+    if let Ok(value) = axum::http::HeaderValue::from_str(&queries.to_string()) {
+        response.headers_mut().insert("x-db-queries", value);
+    }
+    response
 }
 
 /// Prometheus metrics; the per-peer backlog is read from the database at each scrape.

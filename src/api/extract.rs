@@ -15,6 +15,16 @@ use std::net::{IpAddr, SocketAddr};
 /// The name of the cookie that carries a login token, as Lemmy's web UI names it.
 pub const TOKEN_COOKIE: &str = "jwt";
 
+/// Tells the browser to forget its login token.
+pub fn expired_token_cookie() -> axum_extra::extract::cookie::Cookie<'static> {
+    let mut cookie = axum_extra::extract::cookie::Cookie::build((TOKEN_COOKIE, ""))
+        .path("/")
+        .http_only(true)
+        .build();
+    cookie.make_removal();
+    cookie
+}
+
 /// A login token as the client sent it: `Authorization: Bearer …`, else the `jwt` cookie.
 pub fn token_of(parts: &Parts) -> Option<String> {
     let from_header = parts

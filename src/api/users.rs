@@ -121,7 +121,7 @@ pub async fn logout(parts: Parts, data: Data<Context>) -> ApiResult<Response> {
         return Err(ApiError::unauthorized());
     }
     sessions::logout(&data, &token).await?;
-    let jar = CookieJar::new().remove(Cookie::build(TOKEN_COOKIE).path("/"));
+    let jar = CookieJar::new().add(crate::api::extract::expired_token_cookie());
     Ok((jar, Json(SuccessResponse { success: true })).into_response())
 }
 

@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod people;
 pub mod personal;
 pub mod posts;
+pub mod query_count;
 pub mod schema;
 pub mod sessions;
 pub mod site;
@@ -72,6 +73,7 @@ const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Builds the connection pool. Connections open lazily, on first use.
 pub fn pool(database_url: &str, size: usize) -> DbResult<DbPool> {
+    query_count::install();
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
     Pool::builder(manager)
         .max_size(size)

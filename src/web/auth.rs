@@ -178,7 +178,7 @@ pub async fn logout(page: PageContext, WebForm(form): WebForm<CsrfFields>) -> We
     if let Some(token) = &page.token {
         sessions::logout(&page.data, token).await?;
     }
-    let jar = CookieJar::new().remove(Cookie::build(TOKEN_COOKIE).path("/"));
+    let jar = CookieJar::new().add(crate::api::extract::expired_token_cookie());
     Ok((jar, Redirect::to("/")).into_response())
 }
 

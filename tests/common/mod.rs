@@ -9,6 +9,7 @@
 pub mod api;
 pub mod mastodon;
 pub mod signing;
+pub mod web;
 
 use activitypub_federation::config::Data;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
