@@ -592,7 +592,7 @@ async fn the_admin_page_runs_the_instance() {
         let sender = a.create_community("sender", "Sender", None).await;
         guild::db::deliveries::enqueue(
             &mut conn,
-            &a.url("/activities/x/1").to_string(),
+            a.url("/activities/x/1").as_str(),
             &sender.ap_id,
             "Announce",
             &serde_json::json!({"type": "Announce"}),
