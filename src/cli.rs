@@ -229,6 +229,7 @@ async fn run_command(
                     title,
                     description,
                     moderator_id,
+                    topic: None,
                 },
             )
             .await?;

@@ -250,6 +250,7 @@ async fn a_sigkill_in_the_middle_loses_nothing() {
             title: "Volunteering".into(),
             description: None,
             moderator_id: Some(ann.id),
+            topic: None,
         },
     )
     .await
@@ -366,6 +367,7 @@ async fn two_processes_share_the_queue_without_sending_twice() {
             title: "Mapping".into(),
             description: None,
             moderator_id: Some(ann.id),
+            topic: None,
         },
     )
     .await

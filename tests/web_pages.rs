@@ -32,6 +32,13 @@ async fn a_visitor_reads_every_page() {
         "Event Planning",
         "members",
     ]);
+    directory.shows(&["All topics", "Data &#38; maps", "Communication"]);
+    let by_topic = visitor.get("/communities?topic=Data+%26+maps").await;
+    by_topic.shows(&["Mapping", "Trend Analysis"]);
+    assert!(
+        !by_topic.contains("Public Speaking"),
+        "the topic filter keeps other topics out"
+    );
     let searched = visitor
         .get("/communities?q=projections+cartography+mapping")
         .await;

@@ -163,6 +163,7 @@ pub async fn create_community(
             title: form.title,
             description: form.description,
             moderator_id: Some(person.id),
+            topic: None,
         },
     )
     .await

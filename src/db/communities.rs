@@ -167,6 +167,8 @@ pub struct CommunityFilter<'a> {
     pub followed_by: Option<i64>,
     /// Full-text search over name, title and description.
     pub text: Option<&'a str>,
+    /// Only this topic (case ignored).
+    pub topic: Option<&'a str>,
 }
 
 /// How a directory page is ordered.
@@ -206,6 +208,9 @@ pub async fn list(
                     .select(community_follows::community_id),
             ),
         );
+    }
+    if let Some(topic) = filter.topic {
+        query = query.filter(lower(communities::topic.assume_not_null()).eq(topic.to_lowercase()));
     }
     if let Some(text) = filter.text {
         // The expression `communities_search_idx` indexes.
@@ -322,4 +327,26 @@ pub async fn is_moderator(
     ))
     .get_result(conn)
     .await?)
+}
+
+pub async fn set_topic(conn: &mut Connection, id: i64, topic: Option<&str>) -> DbResult<()> {
+    diesel::update(communities::table.find(id))
+        .set(communities::topic.eq(topic))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The topics in use, most used first.
+pub async fn topics(conn: &mut Connection, limit: i64) -> DbResult<Vec<String>> {
+    use diesel::dsl::count_star;
+    Ok(communities::table
+        .filter(communities::deleted.eq(false))
+        .filter(communities::topic.is_not_null())
+        .group_by(communities::topic)
+        .order((count_star().desc(), communities::topic.asc()))
+        .select(communities::topic.assume_not_null())
+        .limit(limit)
+        .load(conn)
+        .await?)
 }

@@ -136,6 +136,7 @@ pub struct Community {
     pub updated_at: Option<DateTime<Utc>>,
     pub last_refreshed_at: DateTime<Utc>,
     pub deleted: bool,
+    pub topic: Option<String>,
 }
 
 /// Everything needed to store a community, local or remote (see [`PersonForm`]).

@@ -92,6 +92,7 @@ diesel::table! {
         updated_at -> Nullable<Timestamptz>,
         last_refreshed_at -> Timestamptz,
         deleted -> Bool,
+        topic -> Nullable<Text>,
     }
 }
 

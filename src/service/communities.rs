@@ -23,7 +23,11 @@ pub struct NewCommunity {
     pub description: Option<String>,
     /// The local person who becomes the first moderator, if any.
     pub moderator_id: Option<i64>,
+    /// What the practice is about, for the directory ("Writing", "Data & maps").
+    pub topic: Option<String>,
 }
+
+const MAX_TOPIC_CHARS: usize = 40;
 
 pub async fn create_community(ctx: &Context, input: NewCommunity) -> ServiceResult<Community> {
     let name = input.name.trim().to_ascii_lowercase();
@@ -46,6 +50,19 @@ pub async fn create_community(ctx: &Context, input: NewCommunity) -> ServiceResu
         return Err(ServiceError::field(
             "description",
             format!("the description must be at most {MAX_DESCRIPTION_LEN} bytes"),
+        ));
+    }
+    let topic = input
+        .topic
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    if topic
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_TOPIC_CHARS)
+    {
+        return Err(ServiceError::field(
+            "topic",
+            format!("the topic must be at most {MAX_TOPIC_CHARS} characters"),
         ));
     }
     let keys = generate_keypair().await?;
@@ -91,7 +108,8 @@ pub async fn create_community(ctx: &Context, input: NewCommunity) -> ServiceResu
             if let Some(person_id) = input.moderator_id {
                 db::communities::add_moderator(conn, community.id, person_id).await?;
             }
-            Ok(community)
+            db::communities::set_topic(conn, community.id, topic.as_deref()).await?;
+            Ok(Community { topic, ..community })
         })
         .await;
     match result {

@@ -35,8 +35,9 @@ const PEOPLE: [(&str, &str, &str); 4] = [
     ),
 ];
 
-/// (name, title, description, [(title, body, [comments])]).
+/// (name, title, topic, description, [(title, body, [comments])]).
 type Seed = (
+    &'static str,
     &'static str,
     &'static str,
     &'static str,
@@ -47,6 +48,7 @@ const COMMUNITIES: [Seed; 9] = [
     (
         "writing",
         "Writing",
+        "Communication",
         "For people who write at work and for themselves: drafts, feedback, habits.\n\n**Rules:** critique the text, not the writer.",
         &[
             (
@@ -67,6 +69,7 @@ const COMMUNITIES: [Seed; 9] = [
     (
         "leadership",
         "Leadership",
+        "Leadership",
         "Leading teams, projects and volunteers. Questions from first-time leads are especially welcome.",
         &[(
             "First week as a team lead: what would you do?",
@@ -80,6 +83,7 @@ const COMMUNITIES: [Seed; 9] = [
     (
         "mapping",
         "Mapping & GIS",
+        "Data & maps",
         "Cartography, spatial analysis, open data and the tools around them.",
         &[
             (
@@ -97,6 +101,7 @@ const COMMUNITIES: [Seed; 9] = [
     (
         "public_speaking",
         "Public Speaking",
+        "Communication",
         "Talks, presentations and the nerves before them.",
         &[(
             "Opening lines that worked",
@@ -107,6 +112,7 @@ const COMMUNITIES: [Seed; 9] = [
     (
         "event_planning",
         "Event Planning",
+        "Events",
         "Meetups, conferences and community events: venues, budgets, accessibility.",
         &[(
             "Checklist for an accessible meetup",
@@ -117,18 +123,21 @@ const COMMUNITIES: [Seed; 9] = [
     (
         "facilitation",
         "Facilitation",
+        "Leadership",
         "Running workshops and meetings where everyone gets heard.",
         &[],
     ),
     (
         "conflict_resolution",
         "Conflict Resolution",
+        "Leadership",
         "Mediation and difficult conversations at work and in communities.",
         &[],
     ),
     (
         "volunteering",
         "Volunteering",
+        "Civic life",
         "Can I help? Organising volunteers and finding where to lend a hand.",
         &[(
             "Where can a newcomer help this month?",
@@ -139,6 +148,7 @@ const COMMUNITIES: [Seed; 9] = [
     (
         "trend_analysis",
         "Trend Analysis",
+        "Data & maps",
         "Reading signals in data and news without fooling ourselves.",
         &[],
     ),
@@ -181,7 +191,7 @@ pub async fn seed(data: &Data<Context>, password: &str) -> ServiceResult<Seeded>
         };
         people.push(person);
     }
-    for (index, (name, title, description, threads)) in COMMUNITIES.iter().enumerate() {
+    for (index, (name, title, topic, description, threads)) in COMMUNITIES.iter().enumerate() {
         let mut conn = data.pool.get().await?;
         if db::communities::local_by_name(&mut conn, name)
             .await?
@@ -198,6 +208,7 @@ pub async fn seed(data: &Data<Context>, password: &str) -> ServiceResult<Seeded>
                 title: (*title).into(),
                 description: Some((*description).into()),
                 moderator_id: Some(moderator.id),
+                topic: Some((*topic).into()),
             },
         )
         .await?;

@@ -80,6 +80,8 @@ struct CommunityPage {
     next_page: Option<String>,
     previous_page: Option<String>,
     origin_url: String,
+    topic: String,
+    topic_query: String,
 }
 
 /// `/c/{name}` for a browser.
@@ -159,6 +161,11 @@ async fn community_page_inner(parts: &mut Parts, name: &str) -> WebResult<Respon
         next_page: has_more.then(|| link(sort_key, page_number + 1)),
         previous_page: (page_number > 1).then(|| link(sort_key, page_number - 1)),
         origin_url: community.ap_id.clone(),
+        topic: community.topic.clone().unwrap_or_default(),
+        topic_query: url::form_urlencoded::byte_serialize(
+            community.topic.as_deref().unwrap_or_default().as_bytes(),
+        )
+        .collect(),
         href,
     }))
 }

@@ -31,6 +31,7 @@ pub struct DirectoryQuery {
     q: Option<String>,
     /// "local" for this instance's communities only.
     scope: Option<String>,
+    topic: Option<String>,
     page: Option<i64>,
 }
 
@@ -44,6 +45,9 @@ struct DirectoryPage {
     next_page: Option<String>,
     previous_page: Option<String>,
     find_error: Option<String>,
+    /// Each topic in use with its filter link.
+    topics: Vec<(super::home::Tab, String)>,
+    topic: String,
 }
 
 pub async fn directory(
@@ -66,10 +70,16 @@ async fn directory_with(
         ));
     }
     let local_only = query.scope.as_deref() == Some("local");
+    let topic = query
+        .topic
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
     let page_number = parse_page(query.page)?;
     let filter = CommunityFilter {
         local_only,
         text,
+        topic,
         ..CommunityFilter::default()
     };
     let mut conn = page.data.pool.get().await?;
@@ -83,6 +93,7 @@ async fn directory_with(
     .await?;
     let has_more = found.len() as i64 > DIRECTORY_PAGE;
     let found = &found[..found.len().min(DIRECTORY_PAGE as usize)];
+    let topics = db::communities::topics(&mut conn, 30).await?;
     let cards = views::community_cards(
         &mut conn,
         page.viewer.as_ref(),
@@ -95,11 +106,21 @@ async fn directory_with(
     };
     let link = |page: i64| {
         format!(
-            "/communities?q={}&scope={}&page={page}",
+            "/communities?q={}&scope={}&topic={}&page={page}",
             encoded(text.unwrap_or_default()),
-            if local_only { "local" } else { "all" }
+            if local_only { "local" } else { "all" },
+            encoded(topic.unwrap_or_default()),
         )
     };
+    let topic_links = topics
+        .iter()
+        .map(|t| super::home::Tab {
+            label: "",
+            href: format!("/communities?topic={}", encoded(t)),
+            current: topic.is_some_and(|current| current.eq_ignore_ascii_case(t)),
+        })
+        .zip(topics.iter().cloned())
+        .collect();
     Ok(render_with(
         status,
         &DirectoryPage {
@@ -110,6 +131,8 @@ async fn directory_with(
             next_page: has_more.then(|| link(page_number + 1)),
             previous_page: (page_number > 1).then(|| link(page_number - 1)),
             find_error,
+            topics: topic_links,
+            topic: topic.unwrap_or_default().to_string(),
         },
     ))
 }
@@ -149,6 +172,7 @@ pub async fn find(page: PageContext, Query(query): Query<FindQuery>) -> WebResul
             let query = DirectoryQuery {
                 q: None,
                 scope: None,
+                topic: None,
                 page: None,
             };
             directory_with(page, query, Some(message), StatusCode::NOT_FOUND).await
@@ -162,8 +186,16 @@ struct CommunityForm {
     chrome: Chrome,
     name: String,
     title: String,
+    topic: String,
     description: String,
+    /// Topics in use, offered as suggestions.
+    topics: Vec<String>,
     errors: FormErrors,
+}
+
+async fn topics_in_use(page: &PageContext) -> WebResult<Vec<String>> {
+    let mut conn = page.data.pool.get().await?;
+    Ok(db::communities::topics(&mut conn, 50).await?)
 }
 
 pub async fn create_form(page: PageContext) -> WebResult<Response> {
@@ -172,7 +204,9 @@ pub async fn create_form(page: PageContext) -> WebResult<Response> {
         chrome: Chrome::of(&page),
         name: String::new(),
         title: String::new(),
+        topic: String::new(),
         description: String::new(),
+        topics: topics_in_use(&page).await?,
         errors: FormErrors::default(),
     }))
 }
@@ -182,6 +216,8 @@ pub struct CommunityFields {
     csrf: String,
     name: String,
     title: String,
+    #[serde(default)]
+    topic: String,
     #[serde(default)]
     description: String,
 }
@@ -197,6 +233,7 @@ pub async fn create(
         title: form.title.clone(),
         description: Some(form.description.clone()).filter(|d| !d.trim().is_empty()),
         moderator_id: Some(creator.id),
+        topic: Some(form.topic.clone()),
     };
     match service::communities::create_community(&page.data, input).await {
         Ok(community) => Ok(see_other(&format!("/c/{}", community.name))),
@@ -211,7 +248,9 @@ pub async fn create(
                     chrome: Chrome::of(&page),
                     name: form.name.clone(),
                     title: form.title.clone(),
+                    topic: form.topic.clone(),
                     description: form.description.clone(),
+                    topics: topics_in_use(&page).await?,
                     errors,
                 },
             ))

@@ -218,6 +218,7 @@ async fn comment_votes(
 
 pub struct CommunityCard {
     pub title: String,
+    pub topic: String,
     pub handle: String,
     pub href: String,
     pub description_html: String,
@@ -250,6 +251,7 @@ pub async fn community_cards(
             let count = counts.get(&community.id).copied().unwrap_or_default();
             CommunityCard {
                 title: community.title.clone(),
+                topic: community.topic.clone().unwrap_or_default(),
                 handle: community_handle(community, local_domain),
                 href: community_href(community),
                 description_html: community.description_html.clone().unwrap_or_default(),

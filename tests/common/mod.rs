@@ -282,6 +282,7 @@ impl TestInstance {
                 title: title.into(),
                 description: Some(format!("The {title} community of practice.")),
                 moderator_id: moderator.map(|p| p.id),
+                topic: None,
             },
         )
         .await
