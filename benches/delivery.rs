@@ -173,6 +173,7 @@ async fn scratch(admin_url: &str, per_instance: usize) -> Scratch {
             title: "Bench".into(),
             description: None,
             moderator_id: None,
+            topic: None,
         },
     )
     .await

@@ -260,6 +260,8 @@ pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
 }
 
 /// What a search box may name: an actor, a post or a comment.
+// One value per lookup, moved once: boxing the larger variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ResolvedObject {
     Actor(ResolvedActor),
