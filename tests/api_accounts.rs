@@ -304,16 +304,7 @@ async fn changing_the_password_ends_every_login() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_from_the_command_line_signs_in_as_admin() {
     let a = TestInstance::start().await;
-    guild::service::accounts::create_account(
-        &a.data,
-        guild::service::accounts::NewAccount {
-            name: "root_admin".into(),
-            password: Some(PASSWORD.into()),
-            is_admin: true,
-        },
-    )
-    .await
-    .expect("admin created");
+    a.create_admin("root_admin").await;
     let anonymous = ApiClient::anonymous(&a);
     let site = anonymous.get("site").await.ok();
     assert_eq!(site["admins"][0]["person"]["name"], "root_admin");

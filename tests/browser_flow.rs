@@ -12,10 +12,9 @@
 
 mod common;
 
-use common::{eventually, start_instances};
+use common::{eventually, run_node_script, start_instances};
 use guild::service::posts::{PostInput, create_post};
 use std::{path::Path, time::Duration};
-use tokio::process::Command;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs chromium, Node 20+ and `npm ci` in tests/browser"]
@@ -49,28 +48,18 @@ async fn a_person_uses_guild_in_a_real_browser() {
 
     let screenshots = root.join("target/screenshots");
     let _ = std::fs::remove_dir_all(&screenshots);
-    let run = Command::new("node")
-        .arg("tests/browser/flow.mjs")
-        .current_dir(root)
-        .env("GUILD_A", a.base.as_str().trim_end_matches('/'))
-        .env("GUILD_B", b.base.as_str().trim_end_matches('/'))
-        .env("REMOTE_COMMUNITY", format!("maps@{}", b.domain))
-        .env("REMOTE_POST_TITLE", title)
-        .env("SCREENSHOTS", &screenshots)
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(180), run)
-        .await
-        .expect("the browser run finishes within three minutes")
-        .expect("node runs (Node 20 or later must be on PATH)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}{stderr}");
-    assert!(
-        output.status.success(),
-        "the browser run failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("all steps passed"));
+    run_node_script(
+        "tests/browser/flow.mjs",
+        &[
+            ("GUILD_A", a.base.as_str().trim_end_matches('/').to_string()),
+            ("GUILD_B", b.base.as_str().trim_end_matches('/').to_string()),
+            ("REMOTE_COMMUNITY", format!("maps@{}", b.domain)),
+            ("REMOTE_POST_TITLE", title.to_string()),
+            ("SCREENSHOTS", screenshots.display().to_string()),
+        ],
+        Duration::from_secs(180),
+    )
+    .await;
     for name in ["home", "community", "post", "post-phone-dark"] {
         let path = screenshots.join(format!("{name}.png"));
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -11,9 +11,8 @@
 
 mod common;
 
-use common::{eventually, start_instances};
+use common::{eventually, run_node_script, start_instances};
 use std::{path::Path, time::Duration};
-use tokio::process::Command;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Node 20+ and `npm ci` in tests/lemmy-js"]
@@ -27,25 +26,15 @@ async fn lemmy_js_client_works_against_two_instances() {
     let mut instances = start_instances(2).await;
     let b = instances.pop().expect("b");
     let a = instances.pop().expect("a");
-    let run = Command::new("node")
-        .arg("tests/lemmy-js/check.mjs")
-        .current_dir(root)
-        .env("GUILD_A", a.base.as_str())
-        .env("GUILD_B", b.base.as_str())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(120), run)
-        .await
-        .expect("the script finishes within two minutes")
-        .expect("node runs (Node 20 or later must be on PATH)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}{stderr}");
-    assert!(
-        output.status.success(),
-        "the script failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("all steps passed"));
+    let stdout = run_node_script(
+        "tests/lemmy-js/check.mjs",
+        &[
+            ("GUILD_A", a.base.to_string()),
+            ("GUILD_B", b.base.to_string()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
 
     // Cross-check in the first instance's own data: the second instance's comment arrived.
     let comment_ap_id = stdout

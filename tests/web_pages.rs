@@ -515,16 +515,7 @@ async fn a_member_posts_comments_votes_edits_and_leaves() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_page_runs_the_instance() {
     let a = TestInstance::start().await;
-    guild::service::accounts::create_account(
-        &a.data,
-        guild::service::accounts::NewAccount {
-            name: "root_admin".into(),
-            password: Some(PASSWORD.into()),
-            is_admin: true,
-        },
-    )
-    .await
-    .expect("admin");
+    a.create_admin("root_admin").await;
     let mut member = Browser::new(&a);
     member.sign_up("member").await;
     assert_eq!(member.get("/admin").await.status, 403);

@@ -7,7 +7,7 @@ use super::{
     communities::parse_community_sort,
     extract::{ApiQuery, MaybeLoggedIn},
     posts::{page_and_limit, parse_sort},
-    types::{ApiCommentView, ApiCommunityView, ApiPersonCounts, ApiPersonView, ApiPostView},
+    types::{ApiCommentView, ApiCommunityView, ApiPersonView, ApiPostView},
     views,
 };
 use crate::{
@@ -15,7 +15,6 @@ use crate::{
     db::{
         self,
         communities::CommunityFilter,
-        models::Person,
         views::{CommentFilter, FeedScope, PostFilter},
     },
     federation::resolve::{self, ResolvedActor, ResolvedObject},
@@ -141,26 +140,12 @@ pub async fn search(
     }
     if want_users && !scoped {
         for person in db::people::search(&mut conn, text, local_only, limit, offset).await? {
-            response.users.push(person_view(&mut conn, &person).await?);
+            response
+                .users
+                .push(views::person_view(&mut conn, &person).await?);
         }
     }
     Ok(Json(response))
-}
-
-async fn person_view(conn: &mut db::Connection, person: &Person) -> ApiResult<ApiPersonView> {
-    let (post_count, comment_count) = db::people::content_counts(conn, person.id).await?;
-    let is_admin = !db::people::admins_among(conn, &[person.id])
-        .await?
-        .is_empty();
-    Ok(ApiPersonView {
-        person: person.into(),
-        counts: ApiPersonCounts {
-            person_id: person.id,
-            post_count,
-            comment_count,
-        },
-        is_admin,
-    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -209,7 +194,7 @@ pub async fn resolve_object(
                 Some(views::community_view(&mut conn, viewer, &community.row).await?);
         }
         ResolvedObject::Actor(ResolvedActor::Person(person)) => {
-            response.person = Some(person_view(&mut conn, &person.row).await?);
+            response.person = Some(views::person_view(&mut conn, &person.row).await?);
         }
         ResolvedObject::Post(post) => {
             let view = db::views::post(&mut conn, post.row.id)

@@ -193,7 +193,7 @@ pub async fn get_site(
     let usage = db::stats::local_usage(&mut conn).await?;
     let mut admins = Vec::new();
     for admin in db::people::admins(&mut conn).await? {
-        admins.push(person_view(&mut conn, &admin, true).await?);
+        admins.push(super::views::person_view(&mut conn, &admin).await?);
     }
     let my_user = match &viewer {
         Some(person) => Some(my_user_info(&mut conn, person).await?),
@@ -287,28 +287,9 @@ pub async fn get_site(
     }))
 }
 
-async fn person_view(
-    conn: &mut db::Connection,
-    person: &Person,
-    is_admin: bool,
-) -> ApiResult<ApiPersonView> {
-    let (post_count, comment_count) = db::people::content_counts(conn, person.id).await?;
-    Ok(ApiPersonView {
-        person: person.into(),
-        counts: ApiPersonCounts {
-            person_id: person.id,
-            post_count,
-            comment_count,
-        },
-        is_admin,
-    })
-}
-
 async fn my_user_info(conn: &mut db::Connection, person: &Person) -> ApiResult<ApiMyUserInfo> {
-    let is_admin = db::people::account(conn, person.id)
-        .await?
-        .is_some_and(|a| a.is_admin);
-    let view = person_view(conn, person, is_admin).await?;
+    let view = super::views::person_view(conn, person).await?;
+    let is_admin = view.is_admin;
     let filter = CommunityFilter {
         followed_by: Some(person.id),
         ..CommunityFilter::default()

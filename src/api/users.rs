@@ -9,8 +9,7 @@ use super::{
     posts::page_and_limit,
     types::{
         ApiCommentReplyView, ApiCommentView, ApiModeratorView, ApiNotificationRow,
-        ApiNotificationView, ApiPersonCounts, ApiPersonMentionView, ApiPersonView, ApiPostView,
-        SuccessResponse,
+        ApiNotificationView, ApiPersonMentionView, ApiPersonView, ApiPostView, SuccessResponse,
     },
     views,
 };
@@ -195,10 +194,7 @@ pub async fn get_person_details(
         (None, None) => return Err(ApiError::bad_request("no_id_given")),
     }
     .ok_or(ApiError::not_found("couldnt_find_person"))?;
-    let (post_count, comment_count) = db::people::content_counts(&mut conn, person.id).await?;
-    let is_admin = !db::people::admins_among(&mut conn, &[person.id])
-        .await?
-        .is_empty();
+    let person_view = views::person_view(&mut conn, &person).await?;
     let saved_only = query.saved_only == Some(true);
     let (posts, comments) = if saved_only {
         if viewer.as_ref().map(|v| v.id) != Some(person.id) {
@@ -247,15 +243,7 @@ pub async fn get_person_details(
         posts: views::post_views(&mut conn, viewer.as_ref(), &posts).await?,
         comments: views::comment_views(&mut conn, viewer.as_ref(), &parts_of(&comments)).await?,
         moderates,
-        person_view: ApiPersonView {
-            person: (&person).into(),
-            counts: ApiPersonCounts {
-                person_id: person.id,
-                post_count,
-                comment_count,
-            },
-            is_admin,
-        },
+        person_view,
     }))
 }
 

@@ -4,7 +4,10 @@
 
 use super::{
     ApiResult,
-    types::{ApiCommentView, ApiCommunityCounts, ApiCommunityView, ApiPostView, SubscribedType},
+    types::{
+        ApiCommentView, ApiCommunityCounts, ApiCommunityView, ApiPersonCounts, ApiPersonView,
+        ApiPostView, SubscribedType,
+    },
 };
 use crate::db::{
     self, Connection,
@@ -184,4 +187,21 @@ pub async fn community_view(
 ) -> ApiResult<ApiCommunityView> {
     let mut views = community_views(conn, viewer, std::slice::from_ref(community)).await?;
     Ok(views.remove(0))
+}
+
+/// A person with their post and comment counts and whether they administer this instance.
+pub async fn person_view(conn: &mut Connection, person: &Person) -> ApiResult<ApiPersonView> {
+    let (post_count, comment_count) = db::people::content_counts(conn, person.id).await?;
+    let is_admin = !db::people::admins_among(conn, &[person.id])
+        .await?
+        .is_empty();
+    Ok(ApiPersonView {
+        person: person.into(),
+        counts: ApiPersonCounts {
+            person_id: person.id,
+            post_count,
+            comment_count,
+        },
+        is_admin,
+    })
 }

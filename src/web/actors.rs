@@ -101,17 +101,14 @@ async fn community_page_inner(parts: &mut Parts, name: &str) -> WebResult<Respon
     let (sort_key, sort) = parse_sort(query.sort.as_deref())?;
     let page_number = parse_page(query.page)?;
     let mut conn = page.data.pool.get().await?;
-    let posts = db::views::posts(
+    let (cards, has_more) = super::home::listing(
         &mut conn,
+        &page,
         FeedScope::Community(community.id),
         sort,
-        PAGE_SIZE + 1,
-        (page_number - 1) * PAGE_SIZE,
+        page_number,
     )
     .await?;
-    let has_more = posts.len() as i64 > PAGE_SIZE;
-    let posts = &posts[..posts.len().min(PAGE_SIZE as usize)];
-    let cards = views::post_cards(&mut conn, page.viewer.as_ref(), posts).await?;
     let counts = db::communities::counts(&mut conn, &[community.id])
         .await?
         .remove(&community.id)

@@ -41,6 +41,31 @@ pub fn parse_page(page: Option<i64>) -> WebResult<i64> {
     }
 }
 
+/// One page of a feed as cards, and whether another page follows (one row more is read
+/// to know).
+pub async fn listing(
+    conn: &mut db::Connection,
+    page: &PageContext,
+    scope: FeedScope,
+    sort: PostSort,
+    page_number: i64,
+) -> WebResult<(Vec<PostCard>, bool)> {
+    let mut posts = db::views::posts(
+        conn,
+        scope,
+        sort,
+        PAGE_SIZE + 1,
+        (page_number - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let has_more = posts.len() as i64 > PAGE_SIZE;
+    posts.truncate(PAGE_SIZE as usize);
+    Ok((
+        views::post_cards(conn, page.viewer.as_ref(), &posts).await?,
+        has_more,
+    ))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct FeedQuery {
     feed: Option<String>,
@@ -85,17 +110,7 @@ pub async fn home(page: PageContext, Query(query): Query<FeedQuery>) -> WebResul
     let (sort_key, sort) = parse_sort(query.sort.as_deref())?;
     let page_number = parse_page(query.page)?;
     let mut conn = page.data.pool.get().await?;
-    let posts = db::views::posts(
-        &mut conn,
-        scope,
-        sort,
-        PAGE_SIZE + 1,
-        (page_number - 1) * PAGE_SIZE,
-    )
-    .await?;
-    let has_more = posts.len() as i64 > PAGE_SIZE;
-    let posts = &posts[..posts.len().min(PAGE_SIZE as usize)];
-    let cards = views::post_cards(&mut conn, page.viewer.as_ref(), posts).await?;
+    let (cards, has_more) = listing(&mut conn, &page, scope, sort, page_number).await?;
     let link = |feed: &str, sort: &str, page: i64| format!("/?feed={feed}&sort={sort}&page={page}");
     let mut feeds = Vec::new();
     if signed_in {

@@ -480,3 +480,47 @@ pub fn host_and_port(url: &Url) -> String {
         url.port_or_known_default().unwrap_or(0)
     )
 }
+
+/// Runs a Node script (a path under the crate root) with the given environment and returns
+/// what it printed; panics unless it finishes within `limit`, exits 0 and says "all steps
+/// passed". Its output is printed for the record.
+pub async fn run_node_script(
+    script: &str,
+    env: &[(&str, String)],
+    limit: std::time::Duration,
+) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut command = tokio::process::Command::new("node");
+    command.arg(script).current_dir(root).kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = tokio::time::timeout(limit, command.output())
+        .await
+        .unwrap_or_else(|_| panic!("{script} did not finish within {limit:?}"))
+        .expect("node runs (Node 20 or later must be on PATH)");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}{stderr}");
+    assert!(
+        output.status.success() && stdout.contains("all steps passed"),
+        "{script} failed:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
+impl TestInstance {
+    /// A local administrator with the test password.
+    pub async fn create_admin(&self, name: &str) -> Person {
+        create_account(
+            &self.data,
+            NewAccount {
+                name: name.into(),
+                password: Some(api::PASSWORD.into()),
+                is_admin: true,
+            },
+        )
+        .await
+        .expect("admin created")
+    }
+}
