@@ -52,6 +52,12 @@ pub enum Command {
     /// Only deliver queued activities, until interrupted (beside `guild serve --no-delivery`,
     /// or to add delivery workers; they share the queue safely).
     Deliver,
+    /// Which instances this one federates with; changes take effect in a running server
+    /// within seconds.
+    Federation {
+        #[command(subcommand)]
+        command: FederationCommand,
+    },
     /// Inspect the outgoing delivery queue.
     Queue {
         #[command(subcommand)]
@@ -94,6 +100,26 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FederationCommand {
+    /// Refuse an instance: its activities get 403, nothing is fetched from or sent to it.
+    Block {
+        /// Its domain, with the port if it has one (`example.org`, `localhost:8081`).
+        domain: String,
+    },
+    /// Accept an instance in allowlist mode.
+    Allow { domain: String },
+    /// Neither block nor allow an instance.
+    Unblock { domain: String },
+    /// `blocklist` (everyone but the blocked) or `allowlist` (only the allowed).
+    Mode {
+        #[arg(value_parser = ["blocklist", "allowlist"])]
+        mode: String,
+    },
+    /// Show the mode and the blocked and allowed instances.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,6 +279,44 @@ async fn run_command(
             let mut conn = data.pool.get().await.map_err(db::DbError::from)?;
             print_queue_status(&db::deliveries::status(&mut conn).await?);
         }
+        Command::Federation { command } => {
+            use crate::service::policy::{self, InstanceRule};
+            match command {
+                FederationCommand::Block { domain } => {
+                    policy::set_rule(&data, &domain, InstanceRule::Block).await?;
+                    println!("Blocked {domain}.");
+                }
+                FederationCommand::Allow { domain } => {
+                    policy::set_rule(&data, &domain, InstanceRule::Allow).await?;
+                    println!("Allowed {domain}.");
+                }
+                FederationCommand::Unblock { domain } => {
+                    policy::set_rule(&data, &domain, InstanceRule::Clear).await?;
+                    println!("{domain} is neither blocked nor allowed now.");
+                }
+                FederationCommand::Mode { mode } => {
+                    policy::set_allowlist_mode(&data, mode == "allowlist").await?;
+                    println!("Federation mode: {mode}.");
+                }
+                FederationCommand::List => {
+                    let current = policy::current(&data).await?;
+                    let mut blocked: Vec<_> = current.blocked.iter().collect();
+                    let mut allowed: Vec<_> = current.allowed.iter().collect();
+                    blocked.sort();
+                    allowed.sort();
+                    println!(
+                        "Mode: {}",
+                        if current.allowlist {
+                            "allowlist"
+                        } else {
+                            "blocklist"
+                        }
+                    );
+                    println!("Blocked: {}", join_or_none(&blocked));
+                    println!("Allowed: {}", join_or_none(&allowed));
+                }
+            }
+        }
         Command::Demo => {
             let password = generate_password();
             let seeded = crate::service::demo::seed(&data, &password).await?;
@@ -267,6 +331,18 @@ async fn run_command(
         Command::Serve { .. } | Command::Deliver | Command::Migrate | Command::Healthcheck => {}
     }
     Ok(())
+}
+
+fn join_or_none(domains: &[&String]) -> String {
+    if domains.is_empty() {
+        "none".into()
+    } else {
+        domains
+            .iter()
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn print_queue_status(queues: &[db::deliveries::InstanceQueue]) {

@@ -2,7 +2,11 @@
 //! and the HTTP client. Cheap to clone (everything inside is shared).
 
 use crate::{
-    config::Settings, db::DbPool, metrics::Metrics, service::sessions::LoginLimits, urls::Urls,
+    config::Settings,
+    db::DbPool,
+    metrics::Metrics,
+    service::{policy::PolicyCache, sessions::LoginLimits},
+    urls::Urls,
 };
 use reqwest_middleware::ClientWithMiddleware;
 use std::{sync::Arc, time::Duration};
@@ -26,6 +30,7 @@ pub struct Context {
     /// and `service::sessions` refuses to sign or check with an empty one.
     pub session_secret: Arc<[u8]>,
     pub login_limits: Arc<LoginLimits>,
+    pub federation_policy: Arc<PolicyCache>,
 }
 
 impl Context {
@@ -40,6 +45,7 @@ impl Context {
             metrics: Arc::new(Metrics::default()),
             session_secret: Arc::from(Vec::new()),
             login_limits: Arc::new(LoginLimits::default()),
+            federation_policy: Arc::new(PolicyCache::default()),
         })
     }
 }

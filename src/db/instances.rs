@@ -51,3 +51,34 @@ pub async fn set_software(
         .await?;
     Ok(())
 }
+
+/// Marks an instance blocked or allowed (creating its row if it is new to us).
+pub async fn set_policy(
+    conn: &mut Connection,
+    domain: &str,
+    blocked: bool,
+    allowed: bool,
+) -> DbResult<Instance> {
+    let instance = get_or_create(conn, domain).await?;
+    Ok(diesel::update(instances::table.find(instance.id))
+        .set((
+            instances::blocked.eq(blocked),
+            instances::allowed.eq(allowed),
+        ))
+        .returning(Instance::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// The domains marked blocked and those marked allowed.
+pub async fn policy_lists(conn: &mut Connection) -> DbResult<(Vec<String>, Vec<String>)> {
+    let marked: Vec<(String, bool, bool)> = instances::table
+        .filter(instances::blocked.or(instances::allowed))
+        .select((instances::domain, instances::blocked, instances::allowed))
+        .order(instances::domain.asc())
+        .load(conn)
+        .await?;
+    let blocked = marked.iter().filter(|m| m.1).map(|m| m.0.clone()).collect();
+    let allowed = marked.iter().filter(|m| m.2).map(|m| m.0.clone()).collect();
+    Ok((blocked, allowed))
+}

@@ -19,6 +19,7 @@ pub struct Instance {
     pub delivery_paused_until: Option<DateTime<Utc>>,
     pub failing_since: Option<DateTime<Utc>>,
     pub unreachable: bool,
+    pub allowed: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -34,6 +35,7 @@ pub struct Site {
     pub created_at: DateTime<Utc>,
     pub jwt_secret: String,
     pub registration_open: Option<bool>,
+    pub federation_allowlist: bool,
 }
 
 #[derive(Debug, Insertable)]

@@ -12,6 +12,7 @@ diesel::table! {
         delivery_paused_until -> Nullable<Timestamptz>,
         failing_since -> Nullable<Timestamptz>,
         unreachable -> Bool,
+        allowed -> Bool,
     }
 }
 
@@ -27,6 +28,7 @@ diesel::table! {
         created_at -> Timestamptz,
         jwt_secret -> Text,
         registration_open -> Nullable<Bool>,
+        federation_allowlist -> Bool,
     }
 }
 

@@ -41,3 +41,11 @@ pub async fn update_settings(
         .get_result(conn)
         .await?)
 }
+
+pub async fn set_federation_allowlist(conn: &mut Connection, allowlist: bool) -> DbResult<()> {
+    diesel::update(site::table)
+        .set(site::federation_allowlist.eq(allowlist))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

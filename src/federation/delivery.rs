@@ -319,6 +319,13 @@ async fn send(ctx: &Context, keys: &KeyCache, delivery: &DueDelivery) -> Outcome
         Ok(url) => url,
         Err(e) => return Outcome::Refused(format!("bad inbox URL: {e}")),
     };
+    // Nothing goes to an instance the federation policy refuses, even if it was queued
+    // before the policy changed.
+    match crate::service::policy::permits(ctx, &delivery.instance_domain).await {
+        Ok(true) => {}
+        Ok(false) => return Outcome::Refused("blocked by the federation policy".into()),
+        Err(e) => return Outcome::Failed(format!("reading the federation policy: {e}"), None),
+    }
     let key = match keys.get(ctx, &delivery.actor_ap_id).await {
         Ok(key) => key,
         Err(e) => return Outcome::Refused(format!("no key to sign with: {e}")),

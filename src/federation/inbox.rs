@@ -150,6 +150,15 @@ async fn receive(data: &Data<Context>, request: Request) -> FederationResult<Inb
     tracing::debug!(target: "guild::wire", path = %parts.uri.path(), body = %String::from_utf8_lossy(&body), "received");
     let envelope: Envelope = serde_json::from_value(activity.clone())
         .map_err(|e| FederationError::BadRequest(format!("not an activity: {e}")))?;
+    // A refused instance is turned away before anything of it is fetched or stored.
+    for url in [&envelope.actor, &envelope.id] {
+        let domain = crate::urls::Urls::domain_of(url).unwrap_or_default();
+        if !crate::service::policy::permits(data, &domain).await? {
+            return Err(FederationError::Forbidden(format!(
+                "{domain} does not federate with this instance"
+            )));
+        }
+    }
 
     let signer = signing_actor(pending.key_id(), data).await?;
     pending

@@ -114,6 +114,7 @@ pub async fn config(
         // Fetches are signed by the instance actor, so servers that demand signed GETs
         // (Mastodon's secure mode) answer us.
         .signed_fetch_actor(&instance_actor)
+        .url_verifier(Box::new(PolicyVerifier(ctx.clone())))
         .app_data(ctx)
         .build()
         .await
@@ -153,4 +154,28 @@ pub(crate) async fn local_community(
     db::communities::local_by_name(conn, name)
         .await?
         .ok_or(FederationError::NotFound("community"))
+}
+
+/// Refuses to fetch from instances the federation policy refuses. The federation library
+/// asks it before every fetch of an object or actor.
+#[derive(Clone)]
+pub struct PolicyVerifier(pub Context);
+
+#[async_trait::async_trait]
+impl activitypub_federation::config::UrlVerifier for PolicyVerifier {
+    async fn verify(&self, url: &Url) -> Result<(), activitypub_federation::error::Error> {
+        let domain = crate::urls::Urls::domain_of(url).unwrap_or_default();
+        match crate::service::policy::permits(&self.0, &domain).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(activitypub_federation::error::Error::UrlVerificationError(
+                "the instance does not federate with us",
+            )),
+            Err(err) => {
+                tracing::warn!(%err, "federation policy unreadable; refusing the fetch");
+                Err(activitypub_federation::error::Error::UrlVerificationError(
+                    "the federation policy could not be read",
+                ))
+            }
+        }
+    }
 }

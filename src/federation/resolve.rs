@@ -61,6 +61,11 @@ pub async fn resolve_actor(query: &str, data: &Data<Context>) -> FederationResul
     if domain == data.domain() {
         return resolve_local(name, wanted, data).await;
     }
+    if !crate::service::policy::permits(data, &domain).await? {
+        return Err(FederationError::Forbidden(format!(
+            "{domain} does not federate with this instance"
+        )));
+    }
     if let Some(stored) = stored_remote(name, &domain, wanted, data).await? {
         return Ok(stored);
     }

@@ -9,6 +9,7 @@ pub mod content;
 pub mod demo;
 pub mod follows;
 pub mod notifications;
+pub mod policy;
 pub mod posts;
 pub mod sessions;
 pub mod site;

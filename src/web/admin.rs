@@ -35,6 +35,10 @@ struct AdminPage {
     saved: bool,
     errors: FormErrors,
     peers: Vec<PeerRow>,
+    allowlist: bool,
+    blocked: Vec<String>,
+    allowed: Vec<String>,
+    policy_errors: FormErrors,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,21 +82,91 @@ async fn peers(page: &PageContext) -> WebResult<Vec<PeerRow>> {
         .collect())
 }
 
+/// The admin page as it stands, with these messages.
+async fn admin_view(
+    page: &PageContext,
+    saved: bool,
+    errors: FormErrors,
+    policy_errors: FormErrors,
+) -> WebResult<AdminPage> {
+    let peers = peers(page).await?;
+    let policy = service::policy::current(&page.data).await?;
+    let sorted = |set: &std::collections::HashSet<String>| {
+        let mut list: Vec<String> = set.iter().cloned().collect();
+        list.sort();
+        list
+    };
+    Ok(AdminPage {
+        chrome: Chrome::of(page),
+        name: page.site.name.clone(),
+        description: page.site.description.clone(),
+        registration_open: service::site::registration_open(&page.data, &page.site),
+        saved,
+        errors,
+        peers,
+        allowlist: policy.allowlist,
+        blocked: sorted(&policy.blocked),
+        allowed: sorted(&policy.allowed),
+        policy_errors,
+    })
+}
+
 pub async fn admin_page(page: PageContext, Query(query): Query<SavedQuery>) -> WebResult<Response> {
     require_admin(&page)?;
-    let peers = peers(&page).await?;
-    Ok(render_with(
-        StatusCode::OK,
-        &AdminPage {
-            chrome: Chrome::of(&page),
-            name: page.site.name.clone(),
-            description: page.site.description.clone(),
-            registration_open: service::site::registration_open(&page.data, &page.site),
-            saved: query.saved.is_some(),
-            errors: FormErrors::default(),
-            peers,
-        },
-    ))
+    let view = admin_view(
+        &page,
+        query.saved.is_some(),
+        FormErrors::default(),
+        FormErrors::default(),
+    )
+    .await?;
+    Ok(render_with(StatusCode::OK, &view))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PolicyFields {
+    csrf: String,
+    /// block, allow, clear, or mode.
+    action: String,
+    #[serde(default)]
+    domain: String,
+    #[serde(default)]
+    mode: String,
+}
+
+/// `POST /admin/federation`: block, allow or clear an instance, or switch the mode. Takes
+/// effect at once.
+pub async fn update_policy(
+    page: PageContext,
+    WebForm(form): WebForm<PolicyFields>,
+) -> WebResult<Response> {
+    use service::policy::{self, InstanceRule};
+    page.check_csrf(&form.csrf)?;
+    require_admin(&page)?;
+    let result = match form.action.as_str() {
+        "block" => policy::set_rule(&page.data, &form.domain, InstanceRule::Block).await,
+        "allow" => policy::set_rule(&page.data, &form.domain, InstanceRule::Allow).await,
+        "clear" => policy::set_rule(&page.data, &form.domain, InstanceRule::Clear).await,
+        "mode" => policy::set_allowlist_mode(&page.data, form.mode == "allowlist").await,
+        other => {
+            return Err(WebError::BadRequest(format!(
+                "There is no action {other:?}."
+            )));
+        }
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/admin?saved=1").into_response()),
+        Err(err) => {
+            let view = admin_view(
+                &page,
+                false,
+                FormErrors::default(),
+                FormErrors::from_service(err)?,
+            )
+            .await?;
+            Ok(render_with(StatusCode::BAD_REQUEST, &view))
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,19 +197,11 @@ pub async fn update_site(
         Ok(_) => Ok(Redirect::to("/admin?saved=1").into_response()),
         Err(err) => {
             let errors = FormErrors::from_service(err)?;
-            let peers = peers(&page).await?;
-            Ok(render_with(
-                StatusCode::BAD_REQUEST,
-                &AdminPage {
-                    chrome: Chrome::of(&page),
-                    name: form.name.clone(),
-                    description: form.description.clone(),
-                    registration_open: form.registration_open.is_some(),
-                    saved: false,
-                    errors,
-                    peers,
-                },
-            ))
+            let mut view = admin_view(&page, false, errors, FormErrors::default()).await?;
+            view.name = form.name.clone();
+            view.description = form.description.clone();
+            view.registration_open = form.registration_open.is_some();
+            Ok(render_with(StatusCode::BAD_REQUEST, &view))
         }
     }
 }

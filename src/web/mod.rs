@@ -55,6 +55,7 @@ pub fn router() -> Router {
         .route("/logout", post(auth::logout))
         .route("/settings", get(auth::settings_form).post(auth::settings))
         .route("/admin", get(admin::admin_page).post(admin::update_site))
+        .route("/admin/federation", post(admin::update_policy))
         .route("/style.css", get(stylesheet))
         .fallback(not_found)
 }

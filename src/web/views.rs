@@ -13,13 +13,7 @@ use std::collections::HashMap;
 pub fn domain_of(ap_id: &str) -> String {
     url::Url::parse(ap_id)
         .ok()
-        .and_then(|url| {
-            let host = url.host_str()?.to_string();
-            Some(match url.port() {
-                Some(port) => format!("{host}:{port}"),
-                None => host,
-            })
-        })
+        .and_then(|url| crate::urls::Urls::domain_of(&url))
         .unwrap_or_default()
 }
 
