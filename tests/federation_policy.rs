@@ -49,11 +49,7 @@ async fn a_blocked_instance_is_refused_both_ways() {
     // B's signed activity to A's inbox: 403, nothing stored.
     let before = a.count_rows("posts").await;
     let signer = b.person_signer("bob").await;
-    let body = note_in(
-        &community.ap_id,
-        &bob.ap_id,
-        b.url("/post/900").as_str(),
-    );
+    let body = note_in(&community.ap_id, &bob.ap_id, b.url("/post/900").as_str());
     let (status, error) = signed_post(&signer, &a.url("/c/maps/inbox"), &body).await;
     assert_eq!(status, 403, "{error}");
     assert!(
@@ -106,11 +102,7 @@ async fn a_blocked_instance_is_refused_both_ways() {
     policy::set_rule(&a.data, &b.domain, InstanceRule::Clear)
         .await
         .expect("unblock");
-    let body = note_in(
-        &community.ap_id,
-        &bob.ap_id,
-        b.url("/post/901").as_str(),
-    );
+    let body = note_in(&community.ap_id, &bob.ap_id, b.url("/post/901").as_str());
     let (status, error) = signed_post(&signer, &a.url("/c/maps/inbox"), &body).await;
     assert!(status.is_success(), "{status} {error}");
     a.stop().await;
