@@ -265,6 +265,13 @@ impl Object for PostObject {
             .ok_or(FederationError::BadRequest(
                 "a post needs a title (name)".into(),
             ))?;
+        // Titles a little over our limit (other software allows 255) are cut; far longer
+        // ones are not a title but an attack, and are refused.
+        if title.chars().count() > MAX_TITLE_CHARS * 5 {
+            return Err(FederationError::BadRequest(
+                "the title is far too long".into(),
+            ));
+        }
         let body_html = json
             .content
             .as_deref()
