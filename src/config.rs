@@ -65,6 +65,13 @@ pub struct Settings {
     pub delivery_retention_days: u64,
     /// How long received activity ids are kept to recognise replays.
     pub received_retention_days: u64,
+    /// Writes (POST, PUT, DELETE to the API and the pages) allowed per minute from one
+    /// address, and separately for one signed-in account, after a burst of as many; 0
+    /// turns the limit off.
+    pub write_rate_per_minute: u32,
+    /// Inbox POSTs allowed per minute from one peer instance (by the domain of the signing
+    /// key), after a burst of as many; 0 turns the limit off.
+    pub inbox_rate_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -84,6 +91,8 @@ impl Default for Settings {
             delivery_retry_horizon_hours: 72,
             delivery_retention_days: 7,
             received_retention_days: 7,
+            write_rate_per_minute: 120,
+            inbox_rate_per_minute: 6_000,
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::{
     config::Settings,
     db::DbPool,
     metrics::Metrics,
+    rate_limit::RateLimits,
     service::{policy::PolicyCache, sessions::LoginLimits},
     urls::Urls,
 };
@@ -31,12 +32,15 @@ pub struct Context {
     pub session_secret: Arc<[u8]>,
     pub login_limits: Arc<LoginLimits>,
     pub federation_policy: Arc<PolicyCache>,
+    pub rate_limits: Arc<RateLimits>,
 }
 
 impl Context {
     pub fn new(settings: Settings, pool: DbPool) -> Result<Context, reqwest::Error> {
         let http = http_client(&settings)?;
+        let rate_limits = Arc::new(RateLimits::new(&settings));
         Ok(Context {
+            rate_limits,
             pool,
             urls: Urls::new(settings.base_url()),
             settings: Arc::new(settings),

@@ -79,6 +79,7 @@ pub fn app(config: FederationConfig<Context>) -> Router {
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
         .layer(axum::middleware::from_fn(count_queries))
+        .layer(axum::middleware::from_fn(crate::rate_limit::limit))
         // Every HTML page gives its browser a CSRF cookie for the forms on it.
         .layer(axum::middleware::from_fn(web::session::csrf_cookie))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -149,6 +149,9 @@ pub fn test_settings(domain: &str, database_url: &str) -> Settings {
         site_name: format!("Guild at {domain}"),
         database_pool_size: 4,
         require_signed_fetch: false,
+        // Tests write fast from one address; the rate limit tests lower these.
+        write_rate_per_minute: 100_000,
+        inbox_rate_per_minute: 100_000,
         ..Settings::default()
     }
     .validated()
