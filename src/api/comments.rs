@@ -296,3 +296,32 @@ pub async fn like_comment(
     service::votes::vote(&data, &person, &StoredObject::Comment(comment), form.score).await?;
     comment_response(&data, Some(&person), form.comment_id).await
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RemoveComment {
+    comment_id: i64,
+    /// False restores a removed comment.
+    removed: bool,
+    reason: Option<String>,
+}
+
+/// A moderator of the comment's (local) community, or an admin, removes or restores it.
+#[utoipa::path(post, path = "/api/v3/comment/remove", request_body = RemoveComment,
+    responses((status = 200, body = CommentResponse), (status = 401), (status = 403, description = "not_a_moderator"), (status = 404)))]
+pub async fn remove_comment(
+    LoggedIn(person): LoggedIn,
+    data: Data<Context>,
+    ApiJson(form): ApiJson<RemoveComment>,
+) -> ApiResult<Json<CommentResponse>> {
+    let comment = comment_by_id(&data, form.comment_id).await?;
+    service::moderation::set_removed(
+        &data,
+        &person,
+        &StoredObject::Comment(comment),
+        form.removed,
+        form.reason.as_deref(),
+    )
+    .await
+    .map_err(|e| own_content_only(e, "not_a_moderator"))?;
+    comment_response(&data, Some(&person), form.comment_id).await
+}

@@ -5,6 +5,7 @@
 mod comments;
 mod communities;
 pub mod extract;
+mod modlog;
 mod posts;
 mod search;
 mod site;
@@ -57,6 +58,7 @@ pub fn router() -> Router {
             .route("/post/like", post(posts::like_post))
             .route("/post/save", put(posts::save_post))
             .route("/post/mark_as_read", post(posts::mark_post_as_read))
+            .route("/post/remove", post(posts::remove_post))
             .route(
                 "/comment",
                 get(comments::get_comment)
@@ -66,6 +68,8 @@ pub fn router() -> Router {
             .route("/comment/list", get(comments::list_comments))
             .route("/comment/delete", post(comments::delete_comment))
             .route("/comment/like", post(comments::like_comment))
+            .route("/comment/remove", post(comments::remove_comment))
+            .route("/modlog", get(modlog::get_modlog))
             .route("/comment/mark_as_read", post(users::mark_reply_as_read))
             .route("/search", get(search::search))
             .route("/resolve_object", get(search::resolve_object))
@@ -105,12 +109,15 @@ pub fn router() -> Router {
         posts::like_post,
         posts::save_post,
         posts::mark_post_as_read,
+        posts::remove_post,
         comments::get_comment,
         comments::list_comments,
         comments::create_comment,
         comments::edit_comment,
         comments::delete_comment,
         comments::like_comment,
+        comments::remove_comment,
+        modlog::get_modlog,
         search::search,
         search::resolve_object,
     )

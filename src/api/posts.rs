@@ -356,3 +356,32 @@ pub async fn mark_post_as_read(
     db::personal::set_read(&mut conn, person.id, &ids, form.read).await?;
     Ok(Json(SuccessResponse { success: true }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RemovePost {
+    post_id: i64,
+    /// False restores a removed post.
+    removed: bool,
+    reason: Option<String>,
+}
+
+/// A moderator of the post's (local) community, or an admin, removes or restores it.
+#[utoipa::path(post, path = "/api/v3/post/remove", request_body = RemovePost,
+    responses((status = 200, body = PostResponse), (status = 401), (status = 403, description = "not_a_moderator"), (status = 404)))]
+pub async fn remove_post(
+    LoggedIn(person): LoggedIn,
+    data: Data<Context>,
+    ApiJson(form): ApiJson<RemovePost>,
+) -> ApiResult<Json<PostResponse>> {
+    let post = post_by_id(&data, form.post_id).await?;
+    service::moderation::set_removed(
+        &data,
+        &person,
+        &StoredObject::Post(post),
+        form.removed,
+        form.reason.as_deref(),
+    )
+    .await
+    .map_err(|e| own_content_only(e, "not_a_moderator"))?;
+    post_response(&data, &person, form.post_id).await
+}

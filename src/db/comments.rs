@@ -114,8 +114,27 @@ pub async fn set_deleted(conn: &mut Connection, id: i64, deleted: bool) -> DbRes
         .returning(Comment::as_returning())
         .get_result(conn)
         .await?;
-    if before != deleted {
+    if before != deleted && !comment.removed {
         count_on_post(conn, &comment, if deleted { -1 } else { 1 }).await?;
+    }
+    Ok(comment)
+}
+
+/// Removes or restores a comment as a moderator; the post's count follows, as on delete.
+/// Call inside a transaction.
+pub async fn set_removed(conn: &mut Connection, id: i64, removed: bool) -> DbResult<Comment> {
+    let before: bool = comments::table
+        .find(id)
+        .select(comments::removed)
+        .first(conn)
+        .await?;
+    let comment = diesel::update(comments::table.find(id))
+        .set(comments::removed.eq(removed))
+        .returning(Comment::as_returning())
+        .get_result(conn)
+        .await?;
+    if before != removed && !comment.deleted {
+        count_on_post(conn, &comment, if removed { -1 } else { 1 }).await?;
     }
     Ok(comment)
 }

@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod follows;
 pub mod instances;
 pub mod models;
+pub mod modlog;
 pub mod notifications;
 pub mod people;
 pub mod personal;

@@ -128,3 +128,12 @@ pub async fn refresh_ranks(conn: &mut Connection) -> DbResult<usize> {
     .execute(conn)
     .await?)
 }
+
+/// Removes or restores a post as a moderator (the author's own delete is `set_deleted`).
+pub async fn set_removed(conn: &mut Connection, id: i64, removed: bool) -> DbResult<Post> {
+    Ok(diesel::update(posts::table.find(id))
+        .set(posts::removed.eq(removed))
+        .returning(Post::as_returning())
+        .get_result(conn)
+        .await?)
+}

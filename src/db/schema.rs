@@ -278,11 +278,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    modlog (id) {
+        id -> Int8,
+        moderator_id -> Int8,
+        community_id -> Nullable<Int8>,
+        action -> Text,
+        post_id -> Nullable<Int8>,
+        comment_id -> Nullable<Int8>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(site -> instances (instance_id));
 diesel::joinable!(login_tokens -> people (person_id));
 diesel::joinable!(post_saves -> posts (post_id));
 diesel::joinable!(post_reads -> posts (post_id));
 diesel::joinable!(community_bans -> communities (community_id));
+diesel::joinable!(modlog -> people (moderator_id));
 diesel::joinable!(community_bans -> people (person_id));
 diesel::joinable!(deliveries -> sent_activities (activity_id));
 diesel::joinable!(notifications -> people (person_id));
@@ -306,6 +320,7 @@ diesel::joinable!(comment_votes -> people (person_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     instances,
+    modlog,
     site,
     people,
     local_accounts,

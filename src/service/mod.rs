@@ -8,6 +8,7 @@ pub mod communities;
 pub mod content;
 pub mod demo;
 pub mod follows;
+pub mod moderation;
 pub mod notifications;
 pub mod policy;
 pub mod posts;

@@ -8,6 +8,7 @@ mod auth;
 mod communities;
 mod feeds;
 mod home;
+mod modlog;
 pub mod posts;
 pub mod session;
 mod views;
@@ -44,6 +45,9 @@ pub fn router() -> Router {
         .route("/post/{id}/comment", post(posts::comment))
         .route("/post/{id}/edit", get(posts::edit_form).post(posts::edit))
         .route("/post/{id}/delete", post(posts::delete))
+        .route("/post/{id}/remove", post(posts::remove_post))
+        .route("/comment/{id}/remove", post(posts::remove_comment))
+        .route("/modlog", get(modlog::modlog_page))
         .route("/comment/{id}/vote", post(posts::vote_comment))
         .route(
             "/comment/{id}/edit",

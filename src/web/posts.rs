@@ -48,6 +48,9 @@ struct PostPage {
     origin_url: String,
     local: bool,
     comments: Vec<CommentCard>,
+    /// The viewer moderates this (local) community: remove and restore forms show.
+    can_moderate: bool,
+    removed: bool,
 }
 
 /// `/post/{id}` for a browser.
@@ -71,12 +74,23 @@ async fn post_page_inner(parts: &mut Parts, id: i64) -> WebResult<Response> {
         Some(viewer) => db::votes::post_vote(&mut conn, id, viewer.id).await?,
         None => 0,
     };
+    drop(conn);
+    let can_moderate = match viewer {
+        Some(viewer) if view.community.local => {
+            service::moderation::may_moderate(&page.data, viewer, &view.community).await?
+        }
+        _ => false,
+    };
     let post = &view.post;
     let gone = post.deleted || post.removed;
     Ok(render(&PostPage {
+        can_moderate,
+        removed: post.removed,
         chrome: Chrome::of(&page),
         id,
-        title: if gone {
+        title: if post.removed {
+            "[removed by a moderator]".into()
+        } else if gone {
             "[deleted]".into()
         } else {
             post.title.clone()
@@ -426,4 +440,54 @@ pub async fn delete_comment(
         "/post/{}#comment-{id}",
         comment.post_id
     )))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RemoveFields {
+    csrf: String,
+    /// "1" removes, "0" restores.
+    removed: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /post/{id}/remove`: a moderator removes or restores the post.
+pub async fn remove_post(
+    page: PageContext,
+    Path(id): Path<i64>,
+    WebForm(form): WebForm<RemoveFields>,
+) -> WebResult<Response> {
+    page.check_csrf(&form.csrf)?;
+    let moderator = page.require_viewer()?;
+    let post = post_by_id(&page, id).await?;
+    service::moderation::set_removed(
+        &page.data,
+        moderator,
+        &StoredObject::Post(post),
+        form.removed == "1",
+        Some(&form.reason),
+    )
+    .await?;
+    Ok(see_other(&format!("/post/{id}")))
+}
+
+/// `POST /comment/{id}/remove`.
+pub async fn remove_comment(
+    page: PageContext,
+    Path(id): Path<i64>,
+    WebForm(form): WebForm<RemoveFields>,
+) -> WebResult<Response> {
+    page.check_csrf(&form.csrf)?;
+    let moderator = page.require_viewer()?;
+    let comment = comment_by_id(&page, id).await?;
+    let post_id = comment.post_id;
+    service::moderation::set_removed(
+        &page.data,
+        moderator,
+        &StoredObject::Comment(comment),
+        form.removed == "1",
+        Some(&form.reason),
+    )
+    .await?;
+    Ok(see_other(&format!("/post/{post_id}#comment-{id}")))
 }

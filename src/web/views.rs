@@ -131,6 +131,7 @@ pub struct CommentCard {
     pub ago: String,
     pub published: String,
     pub gone: bool,
+    pub removed: bool,
     pub mine: bool,
     pub my_vote: i16,
     /// Where a comment outside its thread links to.
@@ -160,6 +161,7 @@ fn comment_card(
         ago: ago(comment.published_at),
         published: comment.published_at.to_rfc3339(),
         gone,
+        removed: comment.removed,
         mine: viewer.is_some_and(|v| v.id == comment.author_id),
         my_vote: votes.get(&comment.id).copied().unwrap_or(0),
         href: format!("/post/{}#comment-{}", comment.post_id, comment.id),

@@ -59,7 +59,11 @@ impl ReceiveActivity for Announce {
         Ok(())
     }
 
-    async fn receive(self, data: &Data<Context>) -> FederationResult<InboxOutcome> {
+    async fn receive(
+        self,
+        data: &Data<Context>,
+        _announcer: Option<&CommunityActor>,
+    ) -> FederationResult<InboxOutcome> {
         let community = self.actor.dereference(data).await?;
         receive_announced(self.object, &community, data).await
     }

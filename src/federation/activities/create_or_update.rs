@@ -219,7 +219,11 @@ impl ReceiveActivity for CreateOrUpdate {
         Ok(())
     }
 
-    async fn receive(self, data: &Data<Context>) -> FederationResult<InboxOutcome> {
+    async fn receive(
+        self,
+        data: &Data<Context>,
+        _announcer: Option<&CommunityActor>,
+    ) -> FederationResult<InboxOutcome> {
         let author = self.actor.dereference(data).await?;
         self.object.store(&author, data).await?;
         Ok(InboxOutcome::Processed)

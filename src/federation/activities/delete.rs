@@ -1,5 +1,7 @@
-//! `Delete` of a post or comment by its author. The object becomes a tombstone: it keeps its
-//! place in the thread, and `Undo` of the Delete restores it.
+//! `Delete` of a post or comment by its author, or by a moderator of its community (Lemmy's
+//! removal, with the reason in `summary`). The author's delete makes a tombstone that keeps
+//! its place in the thread; a moderator's hides the object as removed. `Undo` of either
+//! restores.
 
 use super::{IdOrObject, ReceiveActivity, StoredObject, public, stored_url};
 use crate::{
@@ -39,6 +41,13 @@ pub struct Delete {
         deserialize_with = "deserialize_skip_error"
     )]
     pub audience: Option<Url>,
+    /// A moderator's reason for removing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "deserialize_skip_error"
+    )]
+    pub summary: Option<String>,
 }
 
 impl Delete {
@@ -57,6 +66,7 @@ impl Delete {
             to: vec![public()],
             cc: vec![community.clone()],
             audience: Some(community),
+            summary: None,
         })
     }
 }
@@ -91,17 +101,32 @@ impl ReceiveActivity for Delete {
         Ok(())
     }
 
-    async fn receive(self, data: &Data<Context>) -> FederationResult<InboxOutcome> {
-        set_deleted_by(data, self.actor.inner(), self.object.id(), true).await
+    async fn receive(
+        self,
+        data: &Data<Context>,
+        announcer: Option<&CommunityActor>,
+    ) -> FederationResult<InboxOutcome> {
+        set_deleted_by(
+            data,
+            self.actor.inner(),
+            self.object.id(),
+            true,
+            announcer,
+            self.summary.as_deref(),
+        )
+        .await
     }
 }
 
-/// Deletes or restores a stored post or comment on behalf of `actor`, who must be its author.
+/// Deletes or restores a stored post or comment on behalf of `actor`: its author, or a
+/// moderator whose removal the object's (remote) community announced.
 pub(super) async fn set_deleted_by(
     data: &Data<Context>,
     actor: &Url,
     object: &Url,
     deleted: bool,
+    announcer: Option<&CommunityActor>,
+    reason: Option<&str>,
 ) -> FederationResult<InboxOutcome> {
     let mut conn = data.pool.get().await?;
     let Some(stored) = StoredObject::find(&mut conn, object.as_str()).await? else {
@@ -110,11 +135,32 @@ pub(super) async fn set_deleted_by(
     };
     let author = crate::db::people::by_id(&mut conn, stored.author_id()).await?;
     drop(conn);
-    if author.as_ref().map(|a| a.ap_id.as_str()) != Some(actor.as_str()) {
-        return Err(FederationError::Forbidden(format!(
-            "{actor} may not delete or restore what someone else wrote"
-        )));
+    if author.as_ref().map(|a| a.ap_id.as_str()) == Some(actor.as_str()) {
+        service::content::set_deleted(data, &stored, deleted).await?;
+        return Ok(InboxOutcome::Processed);
     }
-    service::content::set_deleted(data, &stored, deleted).await?;
-    Ok(InboxOutcome::Processed)
+    // Not the author: a moderator's removal is taken only when the community relays it
+    // from its own instance, the one that knows who its moderators are (`handle` checked
+    // that the announcer is the object's community). Moderators of our own communities act
+    // here, through `service::moderation`, never through the inbox.
+    match announcer {
+        Some(community) if !community.row.local => {
+            let moderator = ObjectId::<PersonActor>::from(actor.clone())
+                .dereference(data)
+                .await?;
+            service::moderation::apply_announced(
+                data,
+                &moderator.row,
+                &community.row,
+                &stored,
+                deleted,
+                reason,
+            )
+            .await?;
+            Ok(InboxOutcome::Processed)
+        }
+        _ => Err(FederationError::Forbidden(format!(
+            "{actor} may not delete or restore what someone else wrote"
+        ))),
+    }
 }

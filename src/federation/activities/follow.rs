@@ -77,7 +77,11 @@ impl ReceiveActivity for Follow {
         Ok(())
     }
 
-    async fn receive(self, data: &Data<Context>) -> FederationResult<InboxOutcome> {
+    async fn receive(
+        self,
+        data: &Data<Context>,
+        _announcer: Option<&CommunityActor>,
+    ) -> FederationResult<InboxOutcome> {
         let community = self.object.dereference_local(data).await?;
         let person = self.actor.dereference(data).await?;
         service::follows::accept_remote_follower(data, &community.row, &person.row, self).await?;
@@ -150,7 +154,11 @@ impl ReceiveActivity for Accept {
         Ok(())
     }
 
-    async fn receive(self, data: &Data<Context>) -> FederationResult<InboxOutcome> {
+    async fn receive(
+        self,
+        data: &Data<Context>,
+        _announcer: Option<&CommunityActor>,
+    ) -> FederationResult<InboxOutcome> {
         let community = self.actor.dereference(data).await?;
         let mut conn = data.pool.get().await?;
         let person = match &self.object {

@@ -45,8 +45,13 @@ pub trait ReceiveActivity: Serialize + DeserializeOwned + Send + Sync {
     /// Checks that hold however the activity arrived.
     async fn verify(&self, data: &Data<Context>) -> FederationResult<()>;
 
-    /// Applies the activity.
-    async fn receive(self, data: &Data<Context>) -> FederationResult<InboxOutcome>;
+    /// Applies the activity. `announcer` is the community that relayed it, if it came in an
+    /// Announce (already checked to be the community the activity happens in).
+    async fn receive(
+        self,
+        data: &Data<Context>,
+        announcer: Option<&CommunityActor>,
+    ) -> FederationResult<InboxOutcome>;
 }
 
 /// What must happen to an activity after it is applied here.
@@ -112,7 +117,7 @@ pub async fn handle<A: ReceiveActivity>(
         }
         _ => None,
     };
-    let outcome = activity.receive(data).await?;
+    let outcome = activity.receive(data, announcer).await?;
     Ok((outcome, relay))
 }
 
@@ -412,6 +417,13 @@ impl StoredObject {
         match self {
             StoredObject::Post(post) => post.author_id,
             StoredObject::Comment(comment) => comment.author_id,
+        }
+    }
+
+    pub fn ap_id(&self) -> &str {
+        match self {
+            StoredObject::Post(post) => &post.ap_id,
+            StoredObject::Comment(comment) => &comment.ap_id,
         }
     }
 

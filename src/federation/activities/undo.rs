@@ -128,7 +128,11 @@ impl ReceiveActivity for Undo {
         Ok(())
     }
 
-    async fn receive(self, data: &Data<Context>) -> FederationResult<InboxOutcome> {
+    async fn receive(
+        self,
+        data: &Data<Context>,
+        announcer: Option<&CommunityActor>,
+    ) -> FederationResult<InboxOutcome> {
         match self.object {
             Undoable::Follow(follow) => {
                 let community = follow.object.dereference_local(data).await?;
@@ -148,7 +152,15 @@ impl ReceiveActivity for Undo {
                 Ok(InboxOutcome::Processed)
             }
             Undoable::Delete(delete) => {
-                set_deleted_by(data, delete.actor.inner(), delete.object.id(), false).await
+                set_deleted_by(
+                    data,
+                    delete.actor.inner(),
+                    delete.object.id(),
+                    false,
+                    announcer,
+                    delete.summary.as_deref(),
+                )
+                .await
             }
             Undoable::Other(_) => Ok(InboxOutcome::Ignored),
         }

@@ -106,7 +106,11 @@ impl ReceiveActivity for Vote {
         Ok(())
     }
 
-    async fn receive(self, data: &Data<Context>) -> FederationResult<InboxOutcome> {
+    async fn receive(
+        self,
+        data: &Data<Context>,
+        _announcer: Option<&CommunityActor>,
+    ) -> FederationResult<InboxOutcome> {
         let target = self.target(data).await?;
         let voter = self.actor.dereference(data).await?;
         service::votes::apply_remote_vote(

@@ -1,0 +1,79 @@
+//! `/modlog`: every moderator action, newest first, for anyone to read.
+
+use super::{Chrome, PageContext, WebResult, home::parse_page, render, views};
+use crate::db;
+use askama::Template;
+use axum::{extract::Query, response::Response};
+use serde::Deserialize;
+
+const PAGE_SIZE: i64 = 50;
+
+pub struct ModlogRow {
+    pub when: String,
+    pub ago: String,
+    pub moderator: String,
+    pub moderator_href: String,
+    pub action: &'static str,
+    pub target_href: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "modlog.html")]
+struct ModlogPage {
+    chrome: Chrome,
+    rows: Vec<ModlogRow>,
+    next_page: Option<String>,
+    previous_page: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ModlogQuery {
+    page: Option<i64>,
+}
+
+pub async fn modlog_page(
+    page: PageContext,
+    Query(query): Query<ModlogQuery>,
+) -> WebResult<Response> {
+    let page_number = parse_page(query.page)?;
+    let mut conn = page.data.pool.get().await?;
+    let mut entries = db::modlog::newest(
+        &mut conn,
+        None,
+        PAGE_SIZE + 1,
+        (page_number - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let has_more = entries.len() as i64 > PAGE_SIZE;
+    entries.truncate(PAGE_SIZE as usize);
+    let rows = entries
+        .iter()
+        .map(|(entry, moderator)| ModlogRow {
+            when: entry.created_at.to_rfc3339(),
+            ago: views::ago(entry.created_at),
+            moderator: views::person_label(moderator),
+            moderator_href: views::person_href(moderator),
+            action: match entry.action.as_str() {
+                "remove_post" => "removed a post",
+                "restore_post" => "restored a post",
+                "remove_comment" => "removed a comment",
+                "restore_comment" => "restored a comment",
+                _ => "acted",
+            },
+            target_href: match (entry.post_id, entry.comment_id) {
+                (Some(post), Some(comment)) => format!("/post/{post}#comment-{comment}"),
+                (Some(post), None) => format!("/post/{post}"),
+                _ => "/".into(),
+            },
+            reason: entry.reason.clone().unwrap_or_default(),
+        })
+        .collect();
+    let link = |n: i64| format!("/modlog?page={n}");
+    Ok(render(&ModlogPage {
+        chrome: Chrome::of(&page),
+        rows,
+        next_page: has_more.then(|| link(page_number + 1)),
+        previous_page: (page_number > 1).then(|| link(page_number - 1)),
+    }))
+}
