@@ -1,4 +1,4 @@
-//! Moderators remove and restore posts and comments; the removal federates (a `Delete` by
+//! Moderators remove and restore posts and comments, and lock posts; the removal federates (a `Delete` by
 //! the moderator with the reason in `summary`, announced by the community, as Lemmy sends
 //! it), shows on follower instances and in the modlog, and nobody else can do it: not a
 //! local non-moderator, not a remote person, not a community relaying what is not its own.
@@ -172,6 +172,42 @@ async fn a_moderator_removes_and_restores_across_instances() {
         async move { (!b.post_by_ap_id(&ap_id).await?.removed).then_some(()) }
     })
     .await;
+
+    // Locking: refused to a non-moderator; the moderator's lock reaches B, where nobody can
+    // comment any more, until the unlock.
+    carl.post(
+        "post/lock",
+        json!({"post_id": post_on_a.id, "locked": true}),
+    )
+    .await
+    .refused(403, "not_a_moderator");
+    let locked = ann
+        .post(
+            "post/lock",
+            json!({"post_id": post_on_a.id, "locked": true}),
+        )
+        .await
+        .ok();
+    assert_eq!(locked["post_view"]["post"]["locked"], true);
+    let locked_on_b = eventually("B to show the post locked", || {
+        let b = &b;
+        let ap_id = post.ap_id.clone();
+        async move { b.post_by_ap_id(&ap_id).await.filter(|p| p.locked) }
+    })
+    .await;
+    let refused = create_comment(&b.data, &bob, &locked_on_b, None, "one more").await;
+    assert!(refused.is_err(), "a locked post takes no comments");
+    let modlog = ApiClient::anonymous(&a).get("modlog").await.ok();
+    assert_eq!(modlog["locked_posts"][0]["mod_lock_post"]["locked"], true);
+    moderator
+        .submit(&format!("/post/{}/lock", post_on_a.id), &[("locked", "0")])
+        .await;
+    eventually("B to show the post unlocked", || {
+        let b = &b;
+        let ap_id = post.ap_id.clone();
+        async move { (!b.post_by_ap_id(&ap_id).await?.locked).then_some(()) }
+    })
+    .await;
     a.stop().await;
     b.stop().await;
 }
@@ -223,8 +259,17 @@ async fn forged_removals_are_refused() {
     .expect("json");
     let (status, error) = signed_post(&atlas, &a.url("/inbox"), &announce).await;
     assert_eq!(status, 403, "{error}");
+    // A remote person locking a post of A's community: 403.
+    let lock = serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": b.url("/activities/lock/1"), "type": "Lock", "actor": mallory.ap_id,
+        "object": post.ap_id, "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [maps.ap_id],
+    }))
+    .expect("json");
+    let (status, error) = signed_post(&signer, &a.url("/c/maps/inbox"), &lock).await;
+    assert_eq!(status, 403, "{error}");
     let stored = a.post_by_ap_id(&post.ap_id).await.expect("post");
-    assert!(!stored.removed && !stored.deleted);
+    assert!(!stored.removed && !stored.deleted && !stored.locked);
     assert_eq!(a.count_rows("modlog").await, 0);
     a.stop().await;
     b.stop().await;

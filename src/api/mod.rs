@@ -59,6 +59,7 @@ pub fn router() -> Router {
             .route("/post/save", put(posts::save_post))
             .route("/post/mark_as_read", post(posts::mark_post_as_read))
             .route("/post/remove", post(posts::remove_post))
+            .route("/post/lock", post(posts::lock_post))
             .route(
                 "/comment",
                 get(comments::get_comment)
@@ -110,6 +111,7 @@ pub fn router() -> Router {
         posts::save_post,
         posts::mark_post_as_read,
         posts::remove_post,
+        posts::lock_post,
         comments::get_comment,
         comments::list_comments,
         comments::create_comment,

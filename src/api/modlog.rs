@@ -1,5 +1,6 @@
 //! `GET /modlog`: the public record of moderator actions, in Lemmy's shape. Guild records
-//! removals and restores of posts and comments; Lemmy's other lists are empty.
+//! removals and restores of posts and comments and locks of posts; Lemmy's other lists are
+//! empty.
 
 use super::{
     ApiResult,
@@ -59,11 +60,28 @@ pub struct ModRemoveCommentView {
     community: ApiCommunity,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModLockPost {
+    id: i64,
+    mod_person_id: i64,
+    post_id: i64,
+    locked: bool,
+    when_: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModLockPostView {
+    mod_lock_post: ModLockPost,
+    moderator: ApiPerson,
+    post: ApiPost,
+    community: ApiCommunity,
+}
+
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct GetModlogResponse {
     removed_posts: Vec<ModRemovePostView>,
     removed_comments: Vec<ModRemoveCommentView>,
-    locked_posts: Vec<serde_json::Value>,
+    locked_posts: Vec<ModLockPostView>,
     featured_posts: Vec<serde_json::Value>,
     removed_communities: Vec<serde_json::Value>,
     banned_from_community: Vec<serde_json::Value>,
@@ -90,6 +108,11 @@ pub async fn get_modlog(
     let mut response = GetModlogResponse::default();
     for (entry, moderator) in entries {
         let removed = entry.action.starts_with("remove");
+        let lock = match entry.action.as_str() {
+            "lock_post" => Some(true),
+            "unlock_post" => Some(false),
+            _ => None,
+        };
         let (Some(post_id), Some(community_id)) = (entry.post_id, entry.community_id) else {
             continue;
         };
@@ -97,6 +120,21 @@ pub async fn get_modlog(
             continue;
         };
         if view.community.id != community_id {
+            continue;
+        }
+        if let Some(locked) = lock {
+            response.locked_posts.push(ModLockPostView {
+                mod_lock_post: ModLockPost {
+                    id: entry.id,
+                    mod_person_id: moderator.id,
+                    post_id,
+                    locked,
+                    when_: entry.created_at,
+                },
+                moderator: (&moderator).into(),
+                post: (&view.post).into(),
+                community: (&view.community).into(),
+            });
             continue;
         }
         match entry.comment_id {

@@ -385,3 +385,25 @@ pub async fn remove_post(
     .map_err(|e| own_content_only(e, "not_a_moderator"))?;
     post_response(&data, &person, form.post_id).await
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LockPost {
+    post_id: i64,
+    locked: bool,
+}
+
+/// A moderator of the post's (local) community, or an admin, locks it (no more comments)
+/// or unlocks it.
+#[utoipa::path(post, path = "/api/v3/post/lock", request_body = LockPost,
+    responses((status = 200, body = PostResponse), (status = 401), (status = 403, description = "not_a_moderator"), (status = 404)))]
+pub async fn lock_post(
+    LoggedIn(person): LoggedIn,
+    data: Data<Context>,
+    ApiJson(form): ApiJson<LockPost>,
+) -> ApiResult<Json<PostResponse>> {
+    let post = post_by_id(&data, form.post_id).await?;
+    service::moderation::set_locked(&data, &person, &post, form.locked)
+        .await
+        .map_err(|e| own_content_only(e, "not_a_moderator"))?;
+    post_response(&data, &person, form.post_id).await
+}

@@ -137,3 +137,12 @@ pub async fn set_removed(conn: &mut Connection, id: i64, removed: bool) -> DbRes
         .get_result(conn)
         .await?)
 }
+
+/// Locks or unlocks a post (no new comments while locked).
+pub async fn set_locked(conn: &mut Connection, id: i64, locked: bool) -> DbResult<Post> {
+    Ok(diesel::update(posts::table.find(id))
+        .set(posts::locked.eq(locked))
+        .returning(Post::as_returning())
+        .get_result(conn)
+        .await?)
+}

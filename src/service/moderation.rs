@@ -10,13 +10,14 @@ use crate::{
     context::Context,
     db::{
         self, DbError,
-        models::{Community, Person},
+        models::{Community, Person, Post},
         modlog::NewModlogEntry,
     },
     federation::{
         activities::{
             StoredObject,
             delete::Delete,
+            lock::Lock,
             undo::{Undo, Undoable},
         },
         delivery,
@@ -156,6 +157,91 @@ async fn apply(
             post_id,
             comment_id,
             reason,
+        },
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// A local moderator locks a post (no more comments) or unlocks it. Federates as Lemmy's
+/// `Lock` and `Undo{Lock}`, announced by the community.
+pub async fn set_locked(
+    data: &Data<Context>,
+    moderator: &Person,
+    post: &Post,
+    locked: bool,
+) -> ServiceResult<Post> {
+    let mut conn = data.pool.get().await?;
+    let community = db::communities::by_id(&mut conn, post.community_id)
+        .await?
+        .ok_or(ServiceError::NotFound("community"))?;
+    drop(conn);
+    if !community.local {
+        return Err(ServiceError::Forbidden(
+            "moderate a remote community on its own instance".into(),
+        ));
+    }
+    if !moderator.local || !may_moderate(data, moderator, &community).await? {
+        return Err(ServiceError::Forbidden(
+            "only the community's moderators (or an admin) may do this".into(),
+        ));
+    }
+    let lock = Lock::new(data, &moderator.ap_id, &post.ap_id, &community.ap_id)?;
+    let mut conn = data.pool.get().await?;
+    let updated = conn
+        .transaction::<_, DbError, _>(async |conn| {
+            let updated = lock_and_log(conn, moderator, &community, post, locked).await?;
+            if locked {
+                publish_in_community(conn, data, &community, &lock.id, "Lock", &lock).await?;
+            } else {
+                let undo = Undo::new(
+                    data,
+                    &moderator.ap_id,
+                    Undoable::Lock(lock),
+                    &community.ap_id,
+                )?;
+                publish_in_community(conn, data, &community, &undo.id, "Undo", &undo).await?;
+            }
+            Ok(updated)
+        })
+        .await?;
+    delivery::wake(data);
+    Ok(updated)
+}
+
+/// A lock or unlock that the post's community announced from its own instance.
+pub async fn apply_announced_lock(
+    ctx: &Context,
+    moderator: &Person,
+    community: &Community,
+    post: &Post,
+    locked: bool,
+) -> ServiceResult<()> {
+    let mut conn = ctx.pool.get().await?;
+    conn.transaction::<_, DbError, _>(async |conn| {
+        lock_and_log(conn, moderator, community, post, locked).await
+    })
+    .await?;
+    Ok(())
+}
+
+async fn lock_and_log(
+    conn: &mut db::Connection,
+    moderator: &Person,
+    community: &Community,
+    post: &Post,
+    locked: bool,
+) -> db::DbResult<Post> {
+    let updated = db::posts::set_locked(conn, post.id, locked).await?;
+    db::modlog::insert(
+        conn,
+        &NewModlogEntry {
+            moderator_id: moderator.id,
+            community_id: Some(community.id),
+            action: if locked { "lock_post" } else { "unlock_post" },
+            post_id: Some(post.id),
+            comment_id: None,
+            reason: None,
         },
     )
     .await?;

@@ -46,6 +46,7 @@ pub fn router() -> Router {
         .route("/post/{id}/edit", get(posts::edit_form).post(posts::edit))
         .route("/post/{id}/delete", post(posts::delete))
         .route("/post/{id}/remove", post(posts::remove_post))
+        .route("/post/{id}/lock", post(posts::lock_post))
         .route("/comment/{id}/remove", post(posts::remove_comment))
         .route("/modlog", get(modlog::modlog_page))
         .route("/comment/{id}/vote", post(posts::vote_comment))

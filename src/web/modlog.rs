@@ -59,6 +59,8 @@ pub async fn modlog_page(
                 "restore_post" => "restored a post",
                 "remove_comment" => "removed a comment",
                 "restore_comment" => "restored a comment",
+                "lock_post" => "locked a post",
+                "unlock_post" => "unlocked a post",
                 _ => "acted",
             },
             target_href: match (entry.post_id, entry.comment_id) {

@@ -491,3 +491,23 @@ pub async fn remove_comment(
     .await?;
     Ok(see_other(&format!("/post/{post_id}#comment-{id}")))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct LockFields {
+    csrf: String,
+    /// "1" locks, "0" unlocks.
+    locked: String,
+}
+
+/// `POST /post/{id}/lock`: a moderator locks or unlocks the post.
+pub async fn lock_post(
+    page: PageContext,
+    Path(id): Path<i64>,
+    WebForm(form): WebForm<LockFields>,
+) -> WebResult<Response> {
+    page.check_csrf(&form.csrf)?;
+    let moderator = page.require_viewer()?;
+    let post = post_by_id(&page, id).await?;
+    service::moderation::set_locked(&page.data, moderator, &post, form.locked == "1").await?;
+    Ok(see_other(&format!("/post/{id}")))
+}

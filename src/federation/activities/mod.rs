@@ -13,6 +13,7 @@ pub mod announce;
 pub mod create_or_update;
 pub mod delete;
 pub mod follow;
+pub mod lock;
 pub mod undo;
 pub mod vote;
 
@@ -144,6 +145,7 @@ pub async fn dispatch(
             .await
         }
         "Delete" => handle(parse::<delete::Delete>(json)?, data, announcer).await,
+        "Lock" => handle(parse::<lock::Lock>(json)?, data, announcer).await,
         "Like" | "Dislike" => handle(parse::<vote::Vote>(json)?, data, announcer).await,
         "Undo" => handle(parse::<undo::Undo>(json)?, data, announcer).await,
         "Announce" if announcer.is_none() => {

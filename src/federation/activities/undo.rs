@@ -2,7 +2,11 @@
 //! (restore). Only the actor of the undone activity may undo it.
 
 use super::{
-    ReceiveActivity, delete::Delete, delete::set_deleted_by, follow::Follow, public, stored_url,
+    ReceiveActivity,
+    delete::{Delete, set_deleted_by},
+    follow::Follow,
+    lock::{Lock, set_locked_by},
+    public, stored_url,
     vote::Vote,
 };
 use crate::{
@@ -28,6 +32,7 @@ pub enum Undoable {
     Follow(Follow),
     Vote(Vote),
     Delete(Delete),
+    Lock(Lock),
     /// Anything else (an Announce, a bare id): acknowledged, not acted on.
     Other(Value),
 }
@@ -92,7 +97,10 @@ impl Undo {
 #[async_trait::async_trait]
 impl ReceiveActivity for Undo {
     fn relayed(&self) -> bool {
-        matches!(self.object, Undoable::Vote(_) | Undoable::Delete(_))
+        matches!(
+            self.object,
+            Undoable::Vote(_) | Undoable::Delete(_) | Undoable::Lock(_)
+        )
     }
 
     fn id(&self) -> &Url {
@@ -108,6 +116,7 @@ impl ReceiveActivity for Undo {
             Undoable::Follow(follow) => follow.community(data).await,
             Undoable::Vote(vote) => vote.community(data).await,
             Undoable::Delete(delete) => delete.community(data).await,
+            Undoable::Lock(lock) => lock.community(data).await,
             Undoable::Other(_) => Ok(None),
         }
     }
@@ -117,6 +126,7 @@ impl ReceiveActivity for Undo {
             Undoable::Follow(follow) => follow.actor.inner(),
             Undoable::Vote(vote) => vote.actor.inner(),
             Undoable::Delete(delete) => delete.actor.inner(),
+            Undoable::Lock(lock) => lock.actor.inner(),
             Undoable::Other(_) => return Ok(()),
         };
         if inner_actor != &self.actor {
@@ -161,6 +171,9 @@ impl ReceiveActivity for Undo {
                     delete.summary.as_deref(),
                 )
                 .await
+            }
+            Undoable::Lock(lock) => {
+                set_locked_by(data, lock.actor.inner(), lock.object.id(), false, announcer).await
             }
             Undoable::Other(_) => Ok(InboxOutcome::Ignored),
         }
