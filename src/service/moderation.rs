@@ -45,6 +45,26 @@ pub async fn may_moderate(
             .is_some_and(|a| a.is_admin))
 }
 
+/// Refuses unless `moderator`, a local person, may moderate `community`, a local one:
+/// Guild moderates only its own communities; remote ones are moderated at home.
+async fn check_moderator(
+    ctx: &Context,
+    moderator: &Person,
+    community: &Community,
+) -> ServiceResult<()> {
+    if !community.local {
+        return Err(ServiceError::Forbidden(
+            "moderate a remote community on its own instance".into(),
+        ));
+    }
+    if !moderator.local || !may_moderate(ctx, moderator, community).await? {
+        return Err(ServiceError::Forbidden(
+            "only the community's moderators (or an admin) may do this".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn action_name(object: &StoredObject, removed: bool) -> &'static str {
     match (object, removed) {
         (StoredObject::Post(_), true) => "remove_post",
@@ -76,16 +96,7 @@ pub async fn set_removed(
         .await?
         .ok_or(ServiceError::NotFound("community"))?;
     drop(conn);
-    if !community.local {
-        return Err(ServiceError::Forbidden(
-            "moderate a remote community on its own instance".into(),
-        ));
-    }
-    if !moderator.local || !may_moderate(data, moderator, &community).await? {
-        return Err(ServiceError::Forbidden(
-            "only the community's moderators (or an admin) may do this".into(),
-        ));
-    }
+    check_moderator(data, moderator, &community).await?;
     let mut delete = Delete::new(data, &moderator.ap_id, object.ap_id(), &community.ap_id)?;
     delete.summary = reason.map(str::to_string);
     let mut conn = data.pool.get().await?;
@@ -176,16 +187,7 @@ pub async fn set_locked(
         .await?
         .ok_or(ServiceError::NotFound("community"))?;
     drop(conn);
-    if !community.local {
-        return Err(ServiceError::Forbidden(
-            "moderate a remote community on its own instance".into(),
-        ));
-    }
-    if !moderator.local || !may_moderate(data, moderator, &community).await? {
-        return Err(ServiceError::Forbidden(
-            "only the community's moderators (or an admin) may do this".into(),
-        ));
-    }
+    check_moderator(data, moderator, &community).await?;
     let lock = Lock::new(data, &moderator.ap_id, &post.ap_id, &community.ap_id)?;
     let mut conn = data.pool.get().await?;
     let updated = conn

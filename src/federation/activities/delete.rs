@@ -3,7 +3,7 @@
 //! its place in the thread; a moderator's hides the object as removed. `Undo` of either
 //! restores.
 
-use super::{IdOrObject, ReceiveActivity, StoredObject, public, stored_url};
+use super::{IdOrObject, ReceiveActivity, StoredObject, community_of_stored, public, stored_url};
 use crate::{
     context::Context,
     db::DbResult,
@@ -86,15 +86,7 @@ impl ReceiveActivity for Delete {
     }
 
     async fn community(&self, data: &Data<Context>) -> FederationResult<Option<CommunityActor>> {
-        let mut conn = data.pool.get().await?;
-        let Some(object) = StoredObject::find(&mut conn, self.object.id().as_str()).await? else {
-            return Ok(None);
-        };
-        object
-            .community(&mut conn)
-            .await?
-            .map(CommunityActor::new)
-            .transpose()
+        community_of_stored(data, self.object.id()).await
     }
 
     async fn verify(&self, _data: &Data<Context>) -> FederationResult<()> {

@@ -2,7 +2,7 @@
 //! unlocks. Like a removal, it is taken from a moderator only when the post's community
 //! announces it from its own instance.
 
-use super::{IdOrObject, ReceiveActivity, StoredObject, public, stored_url};
+use super::{IdOrObject, ReceiveActivity, StoredObject, community_of_stored, public, stored_url};
 use crate::{
     context::Context,
     db::DbResult,
@@ -81,15 +81,7 @@ impl ReceiveActivity for Lock {
     }
 
     async fn community(&self, data: &Data<Context>) -> FederationResult<Option<CommunityActor>> {
-        let mut conn = data.pool.get().await?;
-        let Some(object) = StoredObject::find(&mut conn, self.object.id().as_str()).await? else {
-            return Ok(None);
-        };
-        object
-            .community(&mut conn)
-            .await?
-            .map(CommunityActor::new)
-            .transpose()
+        community_of_stored(data, self.object.id()).await
     }
 
     async fn verify(&self, _data: &Data<Context>) -> FederationResult<()> {

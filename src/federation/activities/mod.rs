@@ -398,6 +398,23 @@ impl IdOrObject {
     }
 }
 
+/// The community of a stored post or comment, found by the object's id; `None` when the
+/// object is not stored here.
+pub(super) async fn community_of_stored(
+    data: &Data<Context>,
+    object: &Url,
+) -> FederationResult<Option<CommunityActor>> {
+    let mut conn = data.pool.get().await?;
+    let Some(object) = StoredObject::find(&mut conn, object.as_str()).await? else {
+        return Ok(None);
+    };
+    object
+        .community(&mut conn)
+        .await?
+        .map(CommunityActor::new)
+        .transpose()
+}
+
 /// A post or comment stored here, found by its ActivityPub id.
 #[derive(Debug, Clone)]
 pub enum StoredObject {
