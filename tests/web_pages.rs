@@ -509,6 +509,21 @@ async fn a_member_posts_comments_votes_edits_and_leaves() {
         )
         .await;
     assert_eq!(elsewhere.location.as_deref(), Some("/"), "no open redirect");
+    let backslash = bob
+        .submit(
+            "/login",
+            &[
+                ("username", "bob"),
+                ("password", PASSWORD),
+                ("next", "/\\evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        backslash.location.as_deref(),
+        Some("/"),
+        "browsers read /\\host as //host"
+    );
     a.stop().await;
 }
 

@@ -222,10 +222,17 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-/// Where a redirect after a form may go: only paths on this site.
+/// Where a redirect after a form may go: only paths on this site. Browsers read `/\host`
+/// like `//host` (another site), so a backslash after the first slash is refused too.
 pub(crate) fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") => path.to_string(),
+        Some(path)
+            if path.starts_with('/')
+                && !path[1..].starts_with(['/', '\\'])
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_string()
+        }
         _ => "/".into(),
     }
 }
@@ -244,7 +251,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         let body = axum::body::to_bytes(request.into_body(), MAX_FORM_BYTES)
             .await
             .map_err(|_| WebError::BadRequest("The form is too large.".into()))?;
-        if body.windows(3).any(|w| w == b"%00") {
+        if body.contains(&0) || body.windows(3).any(|w| w == b"%00") {
             return Err(WebError::BadRequest(
                 "The form holds a character that cannot be stored.".into(),
             ));
