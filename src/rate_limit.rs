@@ -90,6 +90,10 @@ pub async fn limit(request: Request, next: Next) -> Response {
         *request.method(),
         Method::POST | Method::PUT | Method::DELETE | Method::PATCH
     );
+    // Reads are never limited: they pass without any work here.
+    if !is_write {
+        return next.run(request).await;
+    }
     let Some(ctx) = request
         .extensions()
         .get::<FederationConfig<Context>>()
@@ -97,9 +101,6 @@ pub async fn limit(request: Request, next: Next) -> Response {
     else {
         return next.run(request).await;
     };
-    if !is_write {
-        return next.run(request).await;
-    }
     let limits = &ctx.rate_limits;
     let outcome = if request.uri().path().ends_with("/inbox") {
         match signing_domain(&request) {
