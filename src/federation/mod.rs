@@ -32,6 +32,11 @@ pub const LD_JSON_PROFILE: &str =
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 /// The largest request body an inbox reads (Mastodon's limit too).
 pub const MAX_INBOX_BODY: usize = 1024 * 1024;
+/// How many documents one incoming activity (or one lookup) may make Guild fetch: the
+/// actor, the object, its author, and the chain of posts and comments it replies to. A
+/// deeper reply chain is refused rather than followed, so a hostile server cannot keep an
+/// inbox request fetching for ever.
+pub const MAX_FETCHES_PER_ACTIVITY: u32 = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FederationError {
@@ -109,6 +114,7 @@ pub async fn config(
         .domain(ctx.settings.domain.clone())
         .client(ctx.http.clone())
         .request_timeout(FETCH_TIMEOUT)
+        .http_fetch_limit(MAX_FETCHES_PER_ACTIVITY)
         .debug(insecure)
         .http_signature_compat(true)
         // Fetches are signed by the instance actor, so servers that demand signed GETs

@@ -69,6 +69,8 @@ pub struct PeerState {
     pub throttled: u32,
     /// Keys already fetched: keyId → (PEM, owner).
     pub keys: HashMap<String, (String, String)>,
+    /// GETs of statuses answered.
+    pub status_fetches: u32,
 }
 
 #[derive(Clone)]
@@ -234,6 +236,62 @@ impl MastodonPeer {
         self.publish(note, inbox).await
     }
 
+    /// Stores `length` statuses of alice, each replying to the next and the last to
+    /// `ends_at`, as a hostile server could serve without end; returns the first one's id.
+    /// Nothing is sent.
+    pub fn reply_chain(&self, length: usize, ends_at: &str, author: &Value) -> String {
+        let first = self.state().statuses.len() + 100;
+        for n in 0..length {
+            let status = (first + n).to_string();
+            let in_reply_to = if n + 1 == length {
+                ends_at.to_string()
+            } else {
+                self.base
+                    .join(&format!("users/alice/statuses/{}", first + n + 1))
+                    .expect("URL")
+                    .to_string()
+            };
+            let note = self.fill(
+                "note-reply.json",
+                &[
+                    ("STATUS", status.clone()),
+                    ("NOW", chrono::Utc::now().to_rfc3339()),
+                    ("IN_REPLY_TO", in_reply_to),
+                    (
+                        "REPLIED_AUTHOR",
+                        author["id"].as_str().unwrap_or_default().to_string(),
+                    ),
+                    ("REPLIED_NAME", "someone".to_string()),
+                    ("TEXT", format!("link {n} of a long chain")),
+                ],
+            );
+            self.state().statuses.insert(status, note);
+        }
+        self.base
+            .join(&format!("users/alice/statuses/{first}"))
+            .expect("URL")
+            .to_string()
+    }
+
+    /// Sends the Create of the stored status `id` to `inbox`; returns the answer's status.
+    pub async fn send_create_of(&self, id: &str, inbox: &Url) -> reqwest::StatusCode {
+        let status = id.rsplit('/').next().unwrap_or_default().to_string();
+        let note = self
+            .state()
+            .statuses
+            .get(&status)
+            .cloned()
+            .expect("stored status");
+        let mut create = self.fill(
+            "create.json",
+            &[("STATUS", status), ("NOW", chrono::Utc::now().to_rfc3339())],
+        );
+        create["to"] = note["to"].clone();
+        create["cc"] = note["cc"].clone();
+        create["object"] = note;
+        self.send(inbox, &create).await
+    }
+
     async fn publish(&self, note: Value, inbox: &Url) -> String {
         let id = note["id"].as_str().expect("id").to_string();
         let status = id.rsplit('/').next().unwrap_or_default().to_string();
@@ -330,7 +388,11 @@ async fn actor(
 }
 
 async fn status(State(peer): State<Shared>, Path(id): Path<String>) -> Response {
-    let note = peer.state.lock().expect("state").statuses.get(&id).cloned();
+    let note = {
+        let mut state = peer.state.lock().expect("state");
+        state.status_fetches += 1;
+        state.statuses.get(&id).cloned()
+    };
     match note {
         Some(mut note) => {
             note["@context"] = json!("https://www.w3.org/ns/activitystreams");

@@ -12,7 +12,7 @@ use crate::{
 };
 use activitypub_federation::{
     config::Data,
-    fetch::object_id::ObjectId,
+    fetch::{FetchObjectResponse, fetch_object_http, object_id::ObjectId},
     kinds::object::NoteType,
     protocol::helpers::{deserialize_one_or_many, deserialize_skip_error},
     traits::Object,
@@ -93,9 +93,9 @@ pub struct NoteJson {
 
 impl NoteJson {
     /// The post this comment belongs to and the comment it answers, fetching what is
-    /// missing from its origin (the federation library caps how many fetches one incoming
-    /// activity may cause, which bounds long reply chains).
+    /// missing from its origin.
     pub async fn parent(&self, data: &Data<Context>) -> FederationResult<(Post, Option<Comment>)> {
+        store_missing_ancestors(self.in_reply_to.inner(), data).await?;
         match self.in_reply_to.dereference(data).await? {
             Either::Left(post) => Ok((post.row, None)),
             Either::Right(comment) => {
@@ -107,6 +107,44 @@ impl NoteJson {
             }
         }
     }
+}
+
+/// Fetches and stores the comments above a reply that are not stored yet, from the top
+/// down, so that each one's parent is stored when it is. Following the chain by recursive
+/// dereferencing nests one set of stack frames per level, and a chain of 16 comments
+/// overflowed a worker thread's stack in a debug build; this loop keeps the stack flat.
+/// The chain's length is bounded by the fetches one activity may cause
+/// (`MAX_FETCHES_PER_ACTIVITY`): a longer one fails the whole activity.
+async fn store_missing_ancestors(first: &Url, data: &Data<Context>) -> FederationResult<()> {
+    let mut missing: Vec<(NoteJson, Url)> = Vec::new();
+    let mut next = first.clone();
+    loop {
+        let mut conn = data.pool.get().await?;
+        let stored = db::comments::by_ap_id(&mut conn, next.as_str())
+            .await?
+            .is_some()
+            || db::posts::by_ap_id(&mut conn, next.as_str())
+                .await?
+                .is_some();
+        drop(conn);
+        if stored || crate::urls::Urls::domain_of(&next).as_deref() == Some(data.domain()) {
+            break;
+        }
+        let fetched: FetchObjectResponse<Value> = fetch_object_http(&next, data).await?;
+        if fetched.object.get("type").and_then(Value::as_str) != Some("Note") {
+            // The post at the top: dereferenced by the caller.
+            break;
+        }
+        let note: NoteJson = serde_json::from_value(fetched.object)
+            .map_err(|e| FederationError::BadRequest(format!("malformed reply {next}: {e}")))?;
+        next = note.in_reply_to.inner().clone();
+        missing.push((note, fetched.url));
+    }
+    for (note, fetched_from) in missing.into_iter().rev() {
+        CommentObject::verify(&note, &fetched_from, data).await?;
+        CommentObject::from_json(note, data).await?;
+    }
+    Ok(())
 }
 
 /// Builds the `Note` of a stored comment, looking up what it refers to.
