@@ -5,8 +5,10 @@
 mod comments;
 mod communities;
 pub mod extract;
+mod moderation;
 mod modlog;
 mod posts;
+mod reports;
 mod search;
 mod site;
 pub mod types;
@@ -60,6 +62,15 @@ pub fn router() -> Router {
             .route("/post/mark_as_read", post(posts::mark_post_as_read))
             .route("/post/remove", post(posts::remove_post))
             .route("/post/lock", post(posts::lock_post))
+            .route("/post/feature", post(moderation::feature_post))
+            .route("/post/report", post(reports::report_post))
+            .route("/post/report/resolve", put(reports::resolve_post_report))
+            .route("/post/report/list", get(reports::list_post_reports))
+            .route("/community/mod", post(moderation::add_mod_to_community))
+            .route("/community/ban_user", post(moderation::ban_from_community))
+            .route("/user/ban", post(moderation::ban_person))
+            .route("/admin/purge/person", post(moderation::purge_person))
+            .route("/admin/purge/community", post(moderation::purge_community))
             .route(
                 "/comment",
                 get(comments::get_comment)
@@ -70,6 +81,12 @@ pub fn router() -> Router {
             .route("/comment/delete", post(comments::delete_comment))
             .route("/comment/like", post(comments::like_comment))
             .route("/comment/remove", post(comments::remove_comment))
+            .route("/comment/report", post(reports::report_comment))
+            .route(
+                "/comment/report/resolve",
+                put(reports::resolve_comment_report),
+            )
+            .route("/comment/report/list", get(reports::list_comment_reports))
             .route("/modlog", get(modlog::get_modlog))
             .route("/comment/mark_as_read", post(users::mark_reply_as_read))
             .route("/search", get(search::search))
@@ -119,6 +136,18 @@ pub fn router() -> Router {
         comments::delete_comment,
         comments::like_comment,
         comments::remove_comment,
+        moderation::feature_post,
+        moderation::add_mod_to_community,
+        moderation::ban_from_community,
+        moderation::ban_person,
+        moderation::purge_person,
+        moderation::purge_community,
+        reports::report_post,
+        reports::report_comment,
+        reports::resolve_post_report,
+        reports::resolve_comment_report,
+        reports::list_post_reports,
+        reports::list_comment_reports,
         modlog::get_modlog,
         search::search,
         search::resolve_object,

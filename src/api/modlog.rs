@@ -1,6 +1,6 @@
-//! `GET /modlog`: the public record of moderator actions, in Lemmy's shape. Guild records
-//! removals and restores of posts and comments and locks of posts; Lemmy's other lists are
-//! empty.
+//! `GET /modlog`: the public record of moderator and admin actions, in Lemmy's shape.
+//! Lemmy's lists of actions Guild does not have (community removal, hiding, transfers,
+//! admin appointments, purged posts and comments) stay empty.
 
 use super::{
     ApiResult,
@@ -8,11 +8,15 @@ use super::{
     posts::page_and_limit,
     types::{ApiComment, ApiCommunity, ApiPerson, ApiPost},
 };
-use crate::{context::Context, db};
+use crate::{
+    context::Context,
+    db::{self, Connection, models::Person, modlog::ModlogEntry},
+};
 use activitypub_federation::config::Data;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -107,6 +111,9 @@ pub async fn get_modlog(
     let entries = db::modlog::newest(&mut conn, query.community_id, limit, offset).await?;
     let mut response = GetModlogResponse::default();
     for (entry, moderator) in entries {
+        if add_person_or_purge_entry(&mut conn, &mut response, &entry, &moderator).await? {
+            continue;
+        }
         let removed = entry.action.starts_with("remove");
         let lock = match entry.action.as_str() {
             "lock_post" => Some(true),
@@ -120,6 +127,23 @@ pub async fn get_modlog(
             continue;
         };
         if view.community.id != community_id {
+            continue;
+        }
+        if let Some(featured) = match entry.action.as_str() {
+            "feature_post" => Some(true),
+            "unfeature_post" => Some(false),
+            _ => None,
+        } {
+            response.featured_posts.push(json!({
+                "mod_feature_post": {
+                    "id": entry.id, "mod_person_id": moderator.id, "post_id": post_id,
+                    "featured": featured, "when_": entry.created_at,
+                    "is_featured_community": true,
+                },
+                "moderator": ApiPerson::from(&moderator),
+                "post": ApiPost::from(&view.post),
+                "community": ApiCommunity::from(&view.community),
+            }));
             continue;
         }
         if let Some(locked) = lock {
@@ -174,4 +198,86 @@ pub async fn get_modlog(
         }
     }
     Ok(Json(response))
+}
+
+/// Adds an entry about a person (moderators, bans) or a purge to its list; `false` when the
+/// entry is about a post or comment instead.
+async fn add_person_or_purge_entry(
+    conn: &mut Connection,
+    response: &mut GetModlogResponse,
+    entry: &ModlogEntry,
+    moderator: &Person,
+) -> ApiResult<bool> {
+    let person = match entry.target_person_id {
+        Some(id) => db::people::by_id(conn, id).await?,
+        None => None,
+    };
+    let community = match entry.community_id {
+        Some(id) => db::communities::by_id(conn, id).await?,
+        None => None,
+    };
+    let moderator_json = ApiPerson::from(moderator);
+    let when = entry.created_at;
+    match (entry.action.as_str(), person, community) {
+        (action @ ("add_moderator" | "remove_moderator"), Some(person), Some(community)) => {
+            response.added_to_community.push(json!({
+                "mod_add_community": {
+                    "id": entry.id, "mod_person_id": moderator.id, "other_person_id": person.id,
+                    "community_id": community.id, "removed": action == "remove_moderator",
+                    "when_": when,
+                },
+                "moderator": moderator_json,
+                "community": ApiCommunity::from(&community),
+                "modded_person": ApiPerson::from(&person),
+            }));
+        }
+        (
+            action @ ("ban_from_community" | "unban_from_community"),
+            Some(person),
+            Some(community),
+        ) => {
+            response.banned_from_community.push(json!({
+                "mod_ban_from_community": {
+                    "id": entry.id, "mod_person_id": moderator.id, "other_person_id": person.id,
+                    "community_id": community.id, "reason": entry.reason,
+                    "banned": action == "ban_from_community", "expires": entry.expires_at,
+                    "when_": when,
+                },
+                "moderator": moderator_json,
+                "community": ApiCommunity::from(&community),
+                "banned_person": ApiPerson::from(&person),
+            }));
+        }
+        (action @ ("ban" | "unban"), Some(person), _) => {
+            response.banned.push(json!({
+                "mod_ban": {
+                    "id": entry.id, "mod_person_id": moderator.id, "other_person_id": person.id,
+                    "reason": entry.reason, "banned": action == "ban",
+                    "expires": entry.expires_at, "when_": when,
+                },
+                "moderator": moderator_json,
+                "banned_person": ApiPerson::from(&person),
+            }));
+        }
+        ("purge_person", _, _) => {
+            response.admin_purged_persons.push(json!({
+                "admin_purge_person": {
+                    "id": entry.id, "admin_person_id": moderator.id, "reason": entry.reason,
+                    "when_": when,
+                },
+                "admin": moderator_json,
+            }));
+        }
+        ("purge_community", _, _) => {
+            response.admin_purged_communities.push(json!({
+                "admin_purge_community": {
+                    "id": entry.id, "admin_person_id": moderator.id, "reason": entry.reason,
+                    "when_": when,
+                },
+                "admin": moderator_json,
+            }));
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }

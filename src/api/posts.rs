@@ -170,7 +170,7 @@ pub async fn list_posts(
 }
 
 /// A post by id, with what the answer shows, for the person asking.
-async fn post_response(
+pub(super) async fn post_response(
     data: &Data<Context>,
     viewer: &Person,
     post_id: i64,

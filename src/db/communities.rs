@@ -350,3 +350,35 @@ pub async fn topics(conn: &mut Connection, limit: i64) -> DbResult<Vec<String>> 
         .load(conn)
         .await?)
 }
+
+/// The community whose moderators or featured collection is `url`, and which one it is.
+pub async fn by_collection_url(
+    conn: &mut Connection,
+    url: &str,
+) -> DbResult<Option<(Community, CommunityCollection)>> {
+    let found = communities::table
+        .filter(
+            communities::moderators_url
+                .eq(url)
+                .or(communities::featured_url.eq(url)),
+        )
+        .select(Community::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(found.map(|community| {
+        let kind = if community.moderators_url.as_deref() == Some(url) {
+            CommunityCollection::Moderators
+        } else {
+            CommunityCollection::Featured
+        };
+        (community, kind)
+    }))
+}
+
+/// The collections of a community that moderators add to and remove from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommunityCollection {
+    Moderators,
+    Featured,
+}

@@ -128,3 +128,36 @@ pub async fn by_activity(conn: &mut Connection, ap_id: &str) -> DbResult<Option<
         .await
         .optional()?)
 }
+
+/// One inbox per peer that follows any local community, or hosts a community someone here
+/// follows: where news about this instance's people (a site ban) must go.
+pub async fn peer_inboxes(conn: &mut Connection) -> DbResult<Vec<String>> {
+    use super::schema::communities;
+    let followers: Vec<String> = community_follows::table
+        .inner_join(people::table)
+        .inner_join(communities::table)
+        .filter(communities::local.eq(true))
+        .filter(people::local.eq(false))
+        .select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "coalesce(people.shared_inbox_url, people.inbox_url)",
+        ))
+        .distinct()
+        .load(conn)
+        .await?;
+    let followed: Vec<String> = community_follows::table
+        .inner_join(people::table)
+        .inner_join(communities::table)
+        .filter(communities::local.eq(false))
+        .filter(people::local.eq(true))
+        .select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "coalesce(communities.shared_inbox_url, communities.inbox_url)",
+        ))
+        .distinct()
+        .load(conn)
+        .await?;
+    let mut inboxes = followers;
+    inboxes.extend(followed);
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}

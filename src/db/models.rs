@@ -73,6 +73,16 @@ pub struct Person {
     pub updated_at: Option<DateTime<Utc>>,
     pub last_refreshed_at: DateTime<Utc>,
     pub deleted: bool,
+    /// Banned from this instance (until `ban_expires_at`, when set).
+    pub banned: bool,
+    pub ban_expires_at: Option<DateTime<Utc>>,
+}
+
+impl Person {
+    /// Whether a site ban holds now.
+    pub fn is_banned(&self) -> bool {
+        self.banned && self.ban_expires_at.is_none_or(|until| until > Utc::now())
+    }
 }
 
 /// Everything needed to store a person, local or remote. For a remote person the same form

@@ -20,9 +20,12 @@ pub struct ModlogEntry {
     pub comment_id: Option<i64>,
     pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub target_person_id: Option<i64>,
+    pub target_name: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Insertable)]
+#[derive(Debug, Clone, Default, Insertable)]
 #[diesel(table_name = modlog)]
 pub struct NewModlogEntry<'a> {
     pub moderator_id: i64,
@@ -31,6 +34,9 @@ pub struct NewModlogEntry<'a> {
     pub post_id: Option<i64>,
     pub comment_id: Option<i64>,
     pub reason: Option<&'a str>,
+    pub target_person_id: Option<i64>,
+    pub target_name: Option<&'a str>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 pub async fn insert(conn: &mut Connection, entry: &NewModlogEntry<'_>) -> DbResult<()> {

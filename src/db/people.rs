@@ -232,3 +232,14 @@ pub async fn update_profile(
         .get_result(conn)
         .await?)
 }
+
+pub async fn by_ids(conn: &mut Connection, ids: &[i64]) -> DbResult<Vec<Person>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(people::table
+        .filter(people::id.eq_any(ids))
+        .select(Person::as_select())
+        .load(conn)
+        .await?)
+}

@@ -56,6 +56,8 @@ diesel::table! {
         updated_at -> Nullable<Timestamptz>,
         last_refreshed_at -> Timestamptz,
         deleted -> Bool,
+        banned -> Bool,
+        ban_expires_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -288,6 +290,26 @@ diesel::table! {
         comment_id -> Nullable<Int8>,
         reason -> Nullable<Text>,
         created_at -> Timestamptz,
+        target_person_id -> Nullable<Int8>,
+        target_name -> Nullable<Text>,
+        expires_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Int8,
+        ap_id -> Text,
+        reporter_id -> Int8,
+        community_id -> Int8,
+        post_id -> Int8,
+        comment_id -> Nullable<Int8>,
+        reason -> Text,
+        original_text -> Text,
+        resolved -> Bool,
+        resolver_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -318,9 +340,13 @@ diesel::joinable!(post_votes -> people (person_id));
 diesel::joinable!(comment_votes -> comments (comment_id));
 diesel::joinable!(comment_votes -> people (person_id));
 
+diesel::joinable!(reports -> communities (community_id));
+diesel::joinable!(reports -> posts (post_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     instances,
     modlog,
+    reports,
     site,
     people,
     local_accounts,

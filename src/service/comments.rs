@@ -37,6 +37,7 @@ fn validate(body: &str) -> ServiceResult<(String, String)> {
 /// What a local community enforces on a new comment: the post is open, and the author is
 /// not banned. Remote communities enforce their own rules.
 pub async fn check_may_comment(ctx: &Context, post: &Post, author: &Person) -> ServiceResult<()> {
+    super::moderation::check_not_site_banned(author)?;
     let community = community_of(ctx, post).await?;
     if !community.local {
         return Ok(());

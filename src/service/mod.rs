@@ -12,6 +12,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod policy;
 pub mod posts;
+pub mod reports;
 pub mod sessions;
 pub mod site;
 pub mod votes;

@@ -103,6 +103,7 @@ pub async fn check_may_post(
             "this community has been deleted".into(),
         ));
     }
+    super::moderation::check_not_site_banned(author)?;
     let mut conn = ctx.pool.get().await?;
     if community.local && db::follows::is_banned(&mut conn, community.id, author.id).await? {
         return Err(ServiceError::Forbidden(

@@ -122,6 +122,10 @@ pub async fn login(
     if person.deleted || !verify_password(password.to_string(), hash).await? {
         return Err(LoginError::IncorrectLogin);
     }
+    // Told only after the password proved who is asking.
+    if person.is_banned() {
+        return Err(ServiceError::Forbidden("you are banned from this instance".into()).into());
+    }
     Ok(open_login(ctx, person, address).await?)
 }
 
@@ -165,7 +169,7 @@ pub async fn authenticate(ctx: &Context, token: &str) -> ServiceResult<Option<Pe
     }
     Ok(db::people::by_id(&mut conn, person_id)
         .await?
-        .filter(|p| p.local && !p.deleted))
+        .filter(|p| p.local && !p.deleted && !p.is_banned()))
 }
 
 /// Ends the login a token names. Ending one that has ended already is not an error.

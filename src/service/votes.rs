@@ -32,6 +32,7 @@ pub async fn vote(
             "only local people vote from here".into(),
         ));
     }
+    super::moderation::check_not_site_banned(voter)?;
     let mut conn = data.pool.get().await?;
     let community = target
         .community(&mut conn)
@@ -137,6 +138,9 @@ pub async fn apply_remote_vote(
     score: i16,
     activity_ap_id: Option<&str>,
 ) -> ServiceResult<()> {
+    if score != 0 {
+        super::moderation::check_not_site_banned(voter)?;
+    }
     let mut conn = ctx.pool.get().await?;
     if let Some(community) = target.community(&mut conn).await? {
         if community.local

@@ -44,7 +44,7 @@ pub async fn find_community(ctx: &Context, name: &str) -> WebResult<Community> {
         .ok_or(WebError::NotFound("community"))
 }
 
-async fn find_person(ctx: &Context, name: &str) -> WebResult<Person> {
+pub(super) async fn find_person(ctx: &Context, name: &str) -> WebResult<Person> {
     let mut conn = ctx.pool.get().await?;
     let found = match name.split_once('@') {
         Some((name, domain)) if !domain.eq_ignore_ascii_case(&ctx.settings.domain) => {
@@ -82,6 +82,8 @@ struct CommunityPage {
     origin_url: String,
     topic: String,
     topic_query: String,
+    /// The viewer moderates this local community: a link to its moderation page shows.
+    can_moderate: bool,
 }
 
 /// `/c/{name}` for a browser.
@@ -123,9 +125,14 @@ async fn community_page_inner(parts: &mut Parts, name: &str) -> WebResult<Respon
         ),
         None => "",
     };
+    let can_moderate = community.local
+        && page.viewer.as_ref().is_some_and(|viewer| {
+            page.viewer_is_admin || moderators.iter().any(|m| m.id == viewer.id)
+        });
     let href = views::community_href(&community);
     let link = |sort: &str, page: i64| format!("{href}?sort={sort}&page={page}");
     Ok(render(&CommunityPage {
+        can_moderate,
         chrome: Chrome::of(&page),
         name: if community.local {
             community.name.clone()

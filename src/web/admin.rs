@@ -39,6 +39,8 @@ struct AdminPage {
     blocked: Vec<String>,
     allowed: Vec<String>,
     policy_errors: FormErrors,
+    /// People banned from this instance: (label, handle, until).
+    site_bans: Vec<(String, String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,6 +98,24 @@ async fn admin_view(
         list.sort();
         list
     };
+    let mut conn = page.data.pool.get().await?;
+    let site_bans = db::moderation::site_bans(&mut conn)
+        .await?
+        .iter()
+        .map(|person| {
+            let handle = if person.local {
+                person.name.clone()
+            } else {
+                format!("{}@{}", person.name, super::views::domain_of(&person.ap_id))
+            };
+            let until = person
+                .ban_expires_at
+                .map(|u| u.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_else(|| "permanent".into());
+            (super::views::person_label(person), handle, until)
+        })
+        .collect();
+    drop(conn);
     Ok(AdminPage {
         chrome: Chrome::of(page),
         name: page.site.name.clone(),
@@ -108,6 +128,7 @@ async fn admin_view(
         blocked: sorted(&policy.blocked),
         allowed: sorted(&policy.allowed),
         policy_errors,
+        site_bans,
     })
 }
 

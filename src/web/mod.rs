@@ -8,6 +8,7 @@ mod auth;
 mod communities;
 mod feeds;
 mod home;
+mod moderation;
 mod modlog;
 pub mod posts;
 pub mod session;
@@ -48,6 +49,19 @@ pub fn router() -> Router {
         .route("/post/{id}/remove", post(posts::remove_post))
         .route("/post/{id}/lock", post(posts::lock_post))
         .route("/comment/{id}/remove", post(posts::remove_comment))
+        .route("/post/{id}/feature", post(moderation::feature_post))
+        .route("/post/{id}/report", post(moderation::report_post))
+        .route("/comment/{id}/report", post(moderation::report_comment))
+        .route("/reports", get(moderation::reports_page))
+        .route("/reports/{id}/resolve", post(moderation::resolve_report))
+        .route(
+            "/c/{name}/moderation",
+            get(moderation::community_moderation),
+        )
+        .route("/c/{name}/moderators", post(moderation::set_moderator))
+        .route("/c/{name}/bans", post(moderation::ban_from_community))
+        .route("/admin/bans", post(moderation::ban_from_site))
+        .route("/admin/purge", post(moderation::purge))
         .route("/modlog", get(modlog::modlog_page))
         .route("/comment/{id}/vote", post(posts::vote_comment))
         .route(

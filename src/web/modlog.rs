@@ -15,7 +15,11 @@ pub struct ModlogRow {
     pub moderator_href: String,
     pub action: &'static str,
     pub target_href: String,
+    /// Who the action was about (for bans and moderators), or what was purged.
+    pub target: String,
     pub reason: String,
+    /// When a ban ends.
+    pub until: String,
 }
 
 #[derive(Template)]
@@ -47,6 +51,16 @@ pub async fn modlog_page(
     .await?;
     let has_more = entries.len() as i64 > PAGE_SIZE;
     entries.truncate(PAGE_SIZE as usize);
+    let target_ids: Vec<i64> = entries
+        .iter()
+        .filter_map(|(entry, _)| entry.target_person_id)
+        .collect();
+    let targets: std::collections::HashMap<i64, db::models::Person> =
+        db::people::by_ids(&mut conn, &target_ids)
+            .await?
+            .into_iter()
+            .map(|person| (person.id, person))
+            .collect();
     let rows = entries
         .iter()
         .map(|(entry, moderator)| ModlogRow {
@@ -61,14 +75,40 @@ pub async fn modlog_page(
                 "restore_comment" => "restored a comment",
                 "lock_post" => "locked a post",
                 "unlock_post" => "unlocked a post",
+                "feature_post" => "featured a post",
+                "unfeature_post" => "unfeatured a post",
+                "add_moderator" => "made someone a moderator",
+                "remove_moderator" => "removed a moderator",
+                "ban_from_community" => "banned someone from a community",
+                "unban_from_community" => "lifted a ban from a community",
+                "ban" => "banned someone from the site",
+                "unban" => "lifted a site ban",
+                "purge_person" => "purged a person",
+                "purge_community" => "purged a community",
                 _ => "acted",
             },
-            target_href: match (entry.post_id, entry.comment_id) {
-                (Some(post), Some(comment)) => format!("/post/{post}#comment-{comment}"),
-                (Some(post), None) => format!("/post/{post}"),
+            target_href: match (entry.post_id, entry.comment_id, entry.target_person_id) {
+                (Some(post), Some(comment), _) => format!("/post/{post}#comment-{comment}"),
+                (Some(post), None, _) => format!("/post/{post}"),
+                (None, None, Some(person)) => targets
+                    .get(&person)
+                    .map(views::person_href)
+                    .unwrap_or_else(|| "/".into()),
                 _ => "/".into(),
             },
+            target: match (&entry.target_name, entry.target_person_id) {
+                (Some(name), _) => name.clone(),
+                (None, Some(person)) => targets
+                    .get(&person)
+                    .map(views::person_label)
+                    .unwrap_or_default(),
+                _ => String::new(),
+            },
             reason: entry.reason.clone().unwrap_or_default(),
+            until: entry
+                .expires_at
+                .map(|until| until.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default(),
         })
         .collect();
     let link = |n: i64| format!("/modlog?page={n}");

@@ -51,6 +51,9 @@ struct PostPage {
     /// The viewer moderates this (local) community: remove and restore forms show.
     can_moderate: bool,
     removed: bool,
+    featured: bool,
+    /// The viewer has just sent a report.
+    reported: bool,
 }
 
 /// `/post/{id}` for a browser.
@@ -83,9 +86,15 @@ async fn post_page_inner(parts: &mut Parts, id: i64) -> WebResult<Response> {
     };
     let post = &view.post;
     let gone = post.deleted || post.removed;
+    let reported = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair == "reported=1"));
     Ok(render(&PostPage {
         can_moderate,
         removed: post.removed,
+        featured: post.featured,
+        reported,
         chrome: Chrome::of(&page),
         id,
         title: if post.removed {
@@ -208,7 +217,7 @@ pub async fn create(
     }
 }
 
-async fn post_by_id(page: &PageContext, id: i64) -> WebResult<Post> {
+pub(super) async fn post_by_id(page: &PageContext, id: i64) -> WebResult<Post> {
     let mut conn = page.data.pool.get().await?;
     db::posts::by_id(&mut conn, id)
         .await?
@@ -338,7 +347,7 @@ pub async fn comment(
     Ok(see_other(&format!("/post/{id}#comment-{}", comment.id)))
 }
 
-async fn comment_by_id(page: &PageContext, id: i64) -> WebResult<Comment> {
+pub(super) async fn comment_by_id(page: &PageContext, id: i64) -> WebResult<Comment> {
     let mut conn = page.data.pool.get().await?;
     db::comments::by_id(&mut conn, id)
         .await?

@@ -63,6 +63,20 @@ impl ApiClient {
         client
     }
 
+    /// Signs in as `name`, whose password is the test password.
+    pub async fn login(instance: &TestInstance, name: &str) -> ApiClient {
+        let mut client = ApiClient::anonymous(instance);
+        let body = client
+            .post(
+                "user/login",
+                json!({"username_or_email": name, "password": PASSWORD}),
+            )
+            .await
+            .ok();
+        client.token = Some(body["jwt"].as_str().expect("a token").to_string());
+        client
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}api/v3/{path}", self.base)
     }

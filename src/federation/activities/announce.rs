@@ -88,7 +88,8 @@ pub async fn receive_announced(
             "the announced object has no id".into(),
         ))?;
     match kind.as_str() {
-        "Create" | "Update" | "Delete" | "Lock" | "Like" | "Dislike" | "Undo" => {
+        "Create" | "Update" | "Delete" | "Lock" | "Add" | "Remove" | "Block" | "Like"
+        | "Dislike" | "Undo" => {
             // Our own activity, relayed back to us: already applied.
             if Urls::domain_of(&id).as_deref() == Some(data.domain()) {
                 return Ok(InboxOutcome::Ignored);

@@ -10,23 +10,30 @@
 //! arrived (signed by its actor, or relayed by a community), nor hand back a relay to queue.
 
 pub mod announce;
+pub mod block;
+pub mod collection;
 pub mod create_or_update;
 pub mod delete;
+pub mod flag;
 pub mod follow;
 pub mod lock;
 pub mod undo;
 pub mod vote;
 
 use super::{
-    FederationError, FederationResult, PUBLIC, delivery, inbox::InboxOutcome,
-    objects::group::CommunityActor, verify_same_origin,
+    FederationError, FederationResult, PUBLIC, delivery,
+    inbox::InboxOutcome,
+    objects::{group::CommunityActor, person::PersonActor},
+    verify_same_origin,
 };
 use crate::{
     context::Context,
     db::{self, Connection, DbResult},
     urls::Urls,
 };
-use activitypub_federation::{config::Data, kinds::activity::AnnounceType};
+use activitypub_federation::{
+    config::Data, fetch::object_id::ObjectId, kinds::activity::AnnounceType,
+};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use url::Url;
@@ -146,6 +153,16 @@ pub async fn dispatch(
         }
         "Delete" => handle(parse::<delete::Delete>(json)?, data, announcer).await,
         "Lock" => handle(parse::<lock::Lock>(json)?, data, announcer).await,
+        "Add" | "Remove" => {
+            handle(
+                parse::<collection::CollectionChange>(json)?,
+                data,
+                announcer,
+            )
+            .await
+        }
+        "Block" => handle(parse::<block::Block>(json)?, data, announcer).await,
+        "Flag" => handle(parse::<flag::Flag>(json)?, data, announcer).await,
         "Like" | "Dislike" => handle(parse::<vote::Vote>(json)?, data, announcer).await,
         "Undo" => handle(parse::<undo::Undo>(json)?, data, announcer).await,
         "Announce" if announcer.is_none() => {
@@ -413,6 +430,28 @@ pub(super) async fn community_of_stored(
         .await?
         .map(CommunityActor::new)
         .transpose()
+}
+
+/// The moderator behind a moderation activity, and the community it acts in. Taken only
+/// when that community relayed it from its own instance, the one that knows its moderators
+/// (`handle` checked that the announcer is the activity's community). Moderators of local
+/// communities act here, through `service::moderation`, never through the inbox.
+pub(super) async fn announced_moderator<'a>(
+    data: &Data<Context>,
+    actor: &Url,
+    announcer: Option<&'a CommunityActor>,
+) -> FederationResult<(PersonActor, &'a CommunityActor)> {
+    match announcer {
+        Some(community) if !community.row.local => {
+            let moderator = ObjectId::<PersonActor>::from(actor.clone())
+                .dereference(data)
+                .await?;
+            Ok((moderator, community))
+        }
+        _ => Err(FederationError::Forbidden(format!(
+            "{actor} may not moderate here; moderators act on their community's instance"
+        ))),
+    }
 }
 
 /// A post or comment stored here, found by its ActivityPub id.

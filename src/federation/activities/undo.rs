@@ -3,6 +3,7 @@
 
 use super::{
     ReceiveActivity,
+    block::{Block, set_banned_by},
     delete::{Delete, set_deleted_by},
     follow::Follow,
     lock::{Lock, set_locked_by},
@@ -16,6 +17,7 @@ use crate::{
         FederationError, FederationResult, inbox::InboxOutcome, objects::group::CommunityActor,
     },
     service,
+    urls::Urls,
 };
 use activitypub_federation::{
     config::Data,
@@ -33,6 +35,7 @@ pub enum Undoable {
     Vote(Vote),
     Delete(Delete),
     Lock(Lock),
+    Block(Block),
     /// Anything else (an Announce, a bare id): acknowledged, not acted on.
     Other(Value),
 }
@@ -92,6 +95,19 @@ impl Undo {
             audience: Some(community),
         })
     }
+
+    /// An Undo outside any community (of a site ban), public.
+    pub fn new_unaddressed(ctx: &Context, actor_ap_id: &str, object: Undoable) -> DbResult<Undo> {
+        Ok(Undo {
+            id: ctx.urls.new_activity("undo"),
+            kind: UndoType::Undo,
+            actor: stored_url(actor_ap_id)?,
+            object,
+            to: vec![public()],
+            cc: vec![],
+            audience: None,
+        })
+    }
 }
 
 #[async_trait::async_trait]
@@ -99,7 +115,7 @@ impl ReceiveActivity for Undo {
     fn relayed(&self) -> bool {
         matches!(
             self.object,
-            Undoable::Vote(_) | Undoable::Delete(_) | Undoable::Lock(_)
+            Undoable::Vote(_) | Undoable::Delete(_) | Undoable::Lock(_) | Undoable::Block(_)
         )
     }
 
@@ -117,6 +133,7 @@ impl ReceiveActivity for Undo {
             Undoable::Vote(vote) => vote.community(data).await,
             Undoable::Delete(delete) => delete.community(data).await,
             Undoable::Lock(lock) => lock.community(data).await,
+            Undoable::Block(block) => block.community(data).await,
             Undoable::Other(_) => Ok(None),
         }
     }
@@ -127,6 +144,16 @@ impl ReceiveActivity for Undo {
             Undoable::Vote(vote) => vote.actor.inner(),
             Undoable::Delete(delete) => delete.actor.inner(),
             Undoable::Lock(lock) => lock.actor.inner(),
+            // Any moderator (or admin) of the same instance may lift a ban, not only the
+            // one who gave it; who may is checked again when it is applied.
+            Undoable::Block(block) => {
+                if Urls::domain_of(block.actor.inner()) != Urls::domain_of(&self.actor) {
+                    return Err(FederationError::Forbidden(
+                        "a ban is lifted from the instance that gave it".into(),
+                    ));
+                }
+                return Ok(());
+            }
             Undoable::Other(_) => return Ok(()),
         };
         if inner_actor != &self.actor {
@@ -175,6 +202,7 @@ impl ReceiveActivity for Undo {
             Undoable::Lock(lock) => {
                 set_locked_by(data, lock.actor.inner(), lock.object.id(), false, announcer).await
             }
+            Undoable::Block(block) => set_banned_by(data, &block, false, announcer).await,
             Undoable::Other(_) => Ok(InboxOutcome::Ignored),
         }
     }
