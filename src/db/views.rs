@@ -155,14 +155,20 @@ pub async fn filtered_posts(
             ),
         );
     }
+    if matches!(scope, FeedScope::Community(_)) {
+        // Featured (pinned) posts open their community's page, as on Lemmy.
+        query = query.order(posts::featured.desc());
+    }
     let top_since = |days: i64| Utc::now() - Duration::days(days);
     query = match sort {
-        PostSort::Hot => query.order((posts::hot_rank.desc(), posts::id.desc())),
-        PostSort::Active => query.order((posts::active_rank.desc(), posts::id.desc())),
-        PostSort::New => query.order((posts::published_at.desc(), posts::id.desc())),
-        PostSort::Old => query.order((posts::published_at.asc(), posts::id.asc())),
-        PostSort::MostComments => query.order((posts::comment_count.desc(), posts::id.desc())),
-        PostSort::TopAll => query.order((posts::score.desc(), posts::id.desc())),
+        PostSort::Hot => query.then_order_by((posts::hot_rank.desc(), posts::id.desc())),
+        PostSort::Active => query.then_order_by((posts::active_rank.desc(), posts::id.desc())),
+        PostSort::New => query.then_order_by((posts::published_at.desc(), posts::id.desc())),
+        PostSort::Old => query.then_order_by((posts::published_at.asc(), posts::id.asc())),
+        PostSort::MostComments => {
+            query.then_order_by((posts::comment_count.desc(), posts::id.desc()))
+        }
+        PostSort::TopAll => query.then_order_by((posts::score.desc(), posts::id.desc())),
         PostSort::TopDay | PostSort::TopWeek | PostSort::TopMonth => {
             let days = match sort {
                 PostSort::TopDay => 1,
@@ -171,7 +177,7 @@ pub async fn filtered_posts(
             };
             query
                 .filter(posts::published_at.gt(top_since(days)))
-                .order((posts::score.desc(), posts::id.desc()))
+                .then_order_by((posts::score.desc(), posts::id.desc()))
         }
     };
     Ok(query.limit(limit).offset(offset).load(conn).await?)
