@@ -9,7 +9,14 @@
 //! ```
 
 use guild::{
-    federation::objects::{comment::NoteJson, microblog::MicroblogNote, post::PageJson},
+    federation::{
+        activities::{
+            announce::Announce, block::Block, collection::CollectionChange,
+            create_or_update::CreateOrUpdate, delete::Delete, flag::Flag, follow::Follow,
+            lock::Lock, undo::Undo, vote::Vote,
+        },
+        objects::{comment::NoteJson, microblog::MicroblogNote, post::PageJson},
+    },
     text,
 };
 use proptest::prelude::*;
@@ -77,6 +84,11 @@ fn json_value() -> impl Strategy<Value = Value> {
             "Note",
             "Create",
             "Announce",
+            "Block",
+            "Flag",
+            "Add",
+            "Undo",
+            "2026-11-23T10:00:00Z",
             "https://www.w3.org/ns/activitystreams#Public",
             "not a url",
         ])
@@ -107,6 +119,9 @@ fn json_value() -> impl Strategy<Value = Value> {
                     "sensitive",
                     "mediaType",
                     "href",
+                    "target",
+                    "expires",
+                    "removeData",
                 ])
                 .prop_map(str::to_string),
                 inner,
@@ -248,6 +263,7 @@ proptest! {
         let _ = serde_json::from_value::<PageJson>(value.clone());
         let _ = serde_json::from_value::<NoteJson>(value.clone());
         let _ = serde_json::from_value::<MicroblogNote>(value.clone());
+        parse_every_activity(&value);
         let _ = text::has_nul(&value);
     }
 
@@ -255,7 +271,24 @@ proptest! {
     fn bytes_parse_or_fail_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..2_000)) {
         let _ = serde_json::from_slice::<PageJson>(&bytes);
         let _ = serde_json::from_slice::<NoteJson>(&bytes);
+        if let Ok(value) = serde_json::from_slice::<Value>(&bytes) {
+            parse_every_activity(&value);
+        }
     }
+}
+
+/// Every activity type the inbox dispatches to, as `activities::dispatch` parses them.
+fn parse_every_activity(value: &Value) {
+    let _ = serde_json::from_value::<Follow>(value.clone());
+    let _ = serde_json::from_value::<CreateOrUpdate>(value.clone());
+    let _ = serde_json::from_value::<Delete>(value.clone());
+    let _ = serde_json::from_value::<Lock>(value.clone());
+    let _ = serde_json::from_value::<CollectionChange>(value.clone());
+    let _ = serde_json::from_value::<Block>(value.clone());
+    let _ = serde_json::from_value::<Flag>(value.clone());
+    let _ = serde_json::from_value::<Vote>(value.clone());
+    let _ = serde_json::from_value::<Undo>(value.clone());
+    let _ = serde_json::from_value::<Announce>(value.clone());
 }
 
 #[test]

@@ -65,11 +65,15 @@ impl ApiClient {
 
     /// Signs in as `name`, whose password is the test password.
     pub async fn login(instance: &TestInstance, name: &str) -> ApiClient {
+        ApiClient::login_with(instance, name, PASSWORD).await
+    }
+
+    pub async fn login_with(instance: &TestInstance, name: &str, password: &str) -> ApiClient {
         let mut client = ApiClient::anonymous(instance);
         let body = client
             .post(
                 "user/login",
-                json!({"username_or_email": name, "password": PASSWORD}),
+                json!({"username_or_email": name, "password": password}),
             )
             .await
             .ok();
