@@ -368,9 +368,32 @@ async fn site_bans_federate_and_purges_clean_up() {
     );
     assert_eq!(recounted.id, post_on_a.id);
 
-    // B's admin purges its copy of the remote community; A's stays.
+    // B's admin hides ann's post on B only; A keeps it. Then B purges its copy of the
+    // remote community; A's stays.
     b.create_admin("boss").await;
     let boss = ApiClient::login(&b, "boss").await;
+    ApiClient::login(&b, "bob")
+        .await
+        .post(
+            "post/remove",
+            json!({"post_id": post_on_b.id, "removed": true}),
+        )
+        .await
+        .refused(403, "not_a_moderator");
+    boss.post(
+        "post/remove",
+        json!({"post_id": post_on_b.id, "removed": true, "reason": "not here"}),
+    )
+    .await
+    .ok();
+    assert!(b.post_by_ap_id(&post_ap_id).await.expect("on B").removed);
+    assert!(!a.post_by_ap_id(&post_ap_id).await.expect("on A").removed);
+    boss.post(
+        "post/lock",
+        json!({"post_id": post_on_b.id, "locked": true}),
+    )
+    .await
+    .refused(403, "not_a_moderator");
     boss.post(
         "admin/purge/community",
         json!({"community_id": remote.id, "reason": "we left"}),

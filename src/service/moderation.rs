@@ -120,7 +120,8 @@ fn action_name(object: &StoredObject, removed: bool) -> &'static str {
 }
 
 /// A local moderator removes a post or comment (with a reason), or restores it. Federates
-/// to the community's followers.
+/// to the community's followers. An admin may also remove what is in a remote community,
+/// here only.
 pub async fn set_removed(
     data: &Data<Context>,
     moderator: &Person,
@@ -135,6 +136,17 @@ pub async fn set_removed(
         .await?
         .ok_or(ServiceError::NotFound("community"))?;
     drop(conn);
+    if !community.local && is_admin(data, moderator).await? {
+        // An admin hides a remote community's content on this instance only; the
+        // community's own moderators decide for everyone else.
+        let mut conn = data.pool.get().await?;
+        let updated = conn
+            .transaction::<_, DbError, _>(async |conn| {
+                apply(conn, moderator, &community, object, removed, reason).await
+            })
+            .await?;
+        return Ok(updated);
+    }
     check_moderator(data, moderator, &community).await?;
     let mut delete = Delete::new(data, &moderator.ap_id, object.ap_id(), &community.ap_id)?;
     delete.summary = reason.map(str::to_string);

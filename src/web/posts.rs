@@ -54,6 +54,8 @@ struct PostPage {
     featured: bool,
     /// The viewer has just sent a report.
     reported: bool,
+    /// Locking and featuring happen on the community's instance only.
+    community_local: bool,
 }
 
 /// `/post/{id}` for a browser.
@@ -82,7 +84,9 @@ async fn post_page_inner(parts: &mut Parts, id: i64) -> WebResult<Response> {
         Some(viewer) if view.community.local => {
             service::moderation::may_moderate(&page.data, viewer, &view.community).await?
         }
-        _ => false,
+        // Admins remove a remote community's content here (and only remove it).
+        Some(_) => page.viewer_is_admin,
+        None => false,
     };
     let post = &view.post;
     let gone = post.deleted || post.removed;
@@ -95,6 +99,7 @@ async fn post_page_inner(parts: &mut Parts, id: i64) -> WebResult<Response> {
         removed: post.removed,
         featured: post.featured,
         reported,
+        community_local: view.community.local,
         chrome: Chrome::of(&page),
         id,
         title: if post.removed {
