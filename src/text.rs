@@ -90,8 +90,83 @@ pub fn has_nul(value: &serde_json::Value) -> bool {
     }
 }
 
+/// The people a Markdown text mentions: `@name` (someone here) or `@name@domain`, each
+/// once, in order. An `@` inside a word (an e-mail address) or in code is not a mention.
+pub fn mentioned_handles(source: &str) -> Vec<(String, Option<String>)> {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut found: Vec<(String, Option<String>)> = Vec::new();
+    let mut in_code = 0usize;
+    for event in Parser::new(source) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_code += 1,
+            Event::End(TagEnd::CodeBlock) => in_code = in_code.saturating_sub(1),
+            Event::Text(text) if in_code == 0 => {
+                for handle in handles_in(&text) {
+                    if !found.contains(&handle) {
+                        found.push(handle);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+fn handles_in(text: &str) -> Vec<(String, Option<String>)> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let is_host = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':');
+    let mut handles = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_word = i == 0 || !(is_name(chars[i - 1]) || chars[i - 1] == '@');
+        if chars[i] != '@' || !starts_word {
+            i += 1;
+            continue;
+        }
+        let name_end = (i + 1..chars.len())
+            .find(|&j| !is_name(chars[j]))
+            .unwrap_or(chars.len());
+        let name: String = chars[i + 1..name_end].iter().collect();
+        let mut end = name_end;
+        let mut domain = None;
+        if name_end < chars.len() && chars[name_end] == '@' {
+            let host_end = (name_end + 1..chars.len())
+                .find(|&j| !is_host(chars[j]))
+                .unwrap_or(chars.len());
+            let host: String = chars[name_end + 1..host_end].iter().collect();
+            // A sentence may end right after the handle.
+            let host = host.trim_end_matches(['.', ':', '-']).to_ascii_lowercase();
+            if host.contains('.') || host.contains(':') || host == "localhost" {
+                end = name_end + 1 + host.chars().count();
+                domain = Some(host);
+            }
+        }
+        if (1..=64).contains(&name.len()) {
+            handles.push((name, domain));
+        }
+        i = end.max(i + 1);
+    }
+    handles
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mentions_are_found_outside_words_and_code() {
+        let found = super::mentioned_handles(
+            "Thanks @ann and @bob@maps.example: see mail@example.org.\n\n```\n@notme\n```\n\n\
+             Also @carl@localhost:8080. And @ann again, `@code` too.",
+        );
+        let expected: Vec<(String, Option<String>)> = vec![
+            ("ann".into(), None),
+            ("bob".into(), Some("maps.example".into())),
+            ("carl".into(), Some("localhost:8080".into())),
+        ];
+        assert_eq!(found, expected);
+    }
+
     use super::*;
 
     #[test]

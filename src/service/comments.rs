@@ -83,6 +83,7 @@ pub async fn create_comment(
     }
     check_may_comment(data, post, author).await?;
     let community = community_of(data, post).await?;
+    let mentioned = super::notifications::mentioned_people(data, &body_source).await?;
     let in_reply_to = parent
         .map(|p| p.ap_id.clone())
         .unwrap_or_else(|| post.ap_id.clone());
@@ -122,13 +123,15 @@ pub async fn create_comment(
                 &author.ap_id,
                 &in_reply_to,
                 &community.ap_id,
-            )?;
+            )?
+            .mentioning(&mentioned)?;
             publish_in_community(conn, data, &community, &create.id, "Create", &create).await?;
             Ok(row)
         })
         .await?;
     delivery::wake(data);
-    super::notifications::on_new_comment(data, &created, &[]).await?;
+    let mentioned = super::notifications::ids_of(&mentioned);
+    super::notifications::on_new_comment(data, &created, &mentioned).await?;
     Ok(created)
 }
 

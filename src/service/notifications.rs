@@ -5,8 +5,9 @@ use crate::{
     context::Context,
     db::{
         self,
-        models::{Comment, Post},
+        models::{Comment, Person, Post},
     },
+    text,
 };
 use url::Url;
 
@@ -80,4 +81,39 @@ async fn local_mentioned(
         }
     }
     Ok(ids)
+}
+
+/// How many people one text may mention: more is a spam pattern, not a conversation.
+const MAX_MENTIONS: usize = 20;
+
+/// The stored people a local author's Markdown mentions (`@name`, `@name@domain`). People
+/// not known here are not looked up: a mention is no reason to fetch.
+pub async fn mentioned_people(ctx: &Context, source: &str) -> ServiceResult<Vec<Person>> {
+    let mut conn = ctx.pool.get().await?;
+    let mut people: Vec<Person> = Vec::new();
+    for (name, domain) in text::mentioned_handles(source)
+        .into_iter()
+        .take(MAX_MENTIONS)
+    {
+        let found = match domain {
+            Some(domain) if !domain.eq_ignore_ascii_case(&ctx.settings.domain) => {
+                db::people::remote_by_name(&mut conn, &name, &domain).await?
+            }
+            _ => db::people::local_by_name(&mut conn, &name).await?,
+        };
+        if let Some(person) = found.filter(|p| !p.deleted) {
+            if !people.iter().any(|p| p.id == person.id) {
+                people.push(person);
+            }
+        }
+    }
+    Ok(people)
+}
+
+/// The ids of `people`, as `on_new_comment` and `on_new_post` take them.
+pub fn ids_of(people: &[Person]) -> Vec<Url> {
+    people
+        .iter()
+        .filter_map(|person| Url::parse(&person.ap_id).ok())
+        .collect()
 }

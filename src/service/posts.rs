@@ -135,6 +135,10 @@ pub async fn create_post(
     }
     let post = validate(input)?;
     check_may_post(data, community, author).await?;
+    let mentioned = match &post.body_source {
+        Some(body) => super::notifications::mentioned_people(data, body).await?,
+        None => Vec::new(),
+    };
     let now = Utc::now();
     let mut conn = data.pool.get().await?;
     let created = conn
@@ -166,12 +170,15 @@ pub async fn create_post(
                 &row,
                 &author.ap_id,
                 &community.ap_id,
-            )?;
+            )?
+            .mentioning(&mentioned)?;
             publish_in_community(conn, data, community, &create.id, "Create", &create).await?;
             Ok(row)
         })
         .await?;
     delivery::wake(data);
+    let mentioned = super::notifications::ids_of(&mentioned);
+    super::notifications::on_new_post(data, &created, &mentioned).await?;
     Ok(created)
 }
 

@@ -13,6 +13,7 @@ use crate::{
         objects::{
             comment::{CommentObject, NoteJson, note_json_of},
             group::CommunityActor,
+            mention_tag,
             microblog::MicroblogNote,
             person::PersonActor,
             post::{PageJson, PostObject, page_json_of},
@@ -28,6 +29,7 @@ use activitypub_federation::{
     traits::Object,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use url::Url;
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -161,6 +163,29 @@ impl CreateOrUpdate {
             cc: vec![community.clone()],
             audience: Some(community),
         })
+    }
+
+    /// Names the people the post or comment mentions: `Mention` tags, and each one in `cc`
+    /// (so that their servers tell them).
+    pub fn mentioning(mut self, people: &[db::models::Person]) -> DbResult<CreateOrUpdate> {
+        let tags: Vec<Value> = people.iter().map(mention_tag).collect();
+        let ids = people
+            .iter()
+            .map(|person| stored_url(&person.ap_id))
+            .collect::<DbResult<Vec<Url>>>()?;
+        match &mut self.object {
+            PostOrComment::Post(page) => {
+                page.tag.extend(tags);
+                page.cc.extend(ids.iter().cloned());
+            }
+            PostOrComment::Comment(note) => {
+                note.tag.extend(tags);
+                note.cc.extend(ids.iter().cloned());
+            }
+            PostOrComment::Microblog(_) => {}
+        }
+        self.cc.extend(ids);
+        Ok(self)
     }
 
     pub fn for_comment(

@@ -86,3 +86,17 @@ pub(crate) fn parse_stored(url: Option<&str>) -> Option<Url> {
 pub(crate) fn truncate_chars(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
+
+/// The `Mention` tag of a person, as Lemmy and Mastodon read it: `name` is `@user@host`.
+pub fn mention_tag(person: &crate::db::models::Person) -> serde_json::Value {
+    let host = url::Url::parse(&person.ap_id)
+        .ok()
+        .as_ref()
+        .and_then(crate::urls::Urls::domain_of)
+        .unwrap_or_default();
+    serde_json::json!({
+        "type": "Mention",
+        "href": person.ap_id,
+        "name": format!("@{}@{host}", person.name),
+    })
+}
