@@ -71,6 +71,8 @@ pub struct PeerState {
     pub keys: HashMap<String, (String, String)>,
     /// GETs of statuses answered.
     pub status_fetches: u32,
+    /// Alice's display name, when set (the fixture's otherwise).
+    pub display_name: Option<String>,
 }
 
 #[derive(Clone)]
@@ -384,7 +386,11 @@ async fn actor(
         .expect("fixture")
         .replace("{{BASE}}", peer.base.as_str().trim_end_matches('/'))
         .replace("\"{{PUBLIC_KEY_PEM}}\"", &pem);
-    activity_json(serde_json::from_str(&text).expect("actor fixture"))
+    let mut actor: Value = serde_json::from_str(&text).expect("actor fixture");
+    if let Some(name) = peer.state.lock().expect("state").display_name.clone() {
+        actor["name"] = json!(name);
+    }
+    activity_json(actor)
 }
 
 async fn status(State(peer): State<Shared>, Path(id): Path<String>) -> Response {

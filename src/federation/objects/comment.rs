@@ -247,6 +247,7 @@ impl Object for CommentObject {
     }
 
     async fn from_json(json: NoteJson, data: &Data<Context>) -> FederationResult<Self> {
+        super::refuse_nul(&json)?;
         if json.content.len() > MAX_BODY_BYTES {
             return Err(FederationError::BadRequest(
                 "the comment is too long".into(),

@@ -242,6 +242,7 @@ impl Object for CommunityActor {
     }
 
     async fn from_json(json: GroupJson, data: &Data<Context>) -> FederationResult<Self> {
+        super::refuse_nul(&json)?;
         let id = json.id.inner().clone();
         let domain = Urls::domain_of(&id)
             .ok_or(FederationError::BadRequest("actor id has no host".into()))?;

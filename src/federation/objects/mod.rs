@@ -100,3 +100,19 @@ pub fn mention_tag(person: &crate::db::models::Person) -> serde_json::Value {
         "name": format!("@{}@{host}", person.name),
     })
 }
+
+/// Refuses a fetched document holding a NUL character, which a PostgreSQL text column cannot
+/// store: refused cleanly here rather than failing at the insert. (The inbox checks the
+/// activities it receives; this covers what Guild fetches.)
+pub(crate) fn refuse_nul<T: serde::Serialize>(
+    document: &T,
+) -> crate::federation::FederationResult<()> {
+    let value = serde_json::to_value(document)
+        .map_err(|e| crate::federation::FederationError::BadRequest(e.to_string()))?;
+    if crate::text::has_nul(&value) {
+        return Err(crate::federation::FederationError::BadRequest(
+            "the document holds a NUL character".into(),
+        ));
+    }
+    Ok(())
+}

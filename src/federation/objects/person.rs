@@ -214,6 +214,7 @@ impl Object for PersonActor {
     }
 
     async fn from_json(json: PersonJson, data: &Data<Context>) -> FederationResult<Self> {
+        super::refuse_nul(&json)?;
         let id = json.id.inner().clone();
         let domain = Urls::domain_of(&id)
             .ok_or(FederationError::BadRequest("actor id has no host".into()))?;

@@ -255,6 +255,7 @@ impl Object for PostObject {
     }
 
     async fn from_json(json: PageJson, data: &Data<Context>) -> FederationResult<Self> {
+        super::refuse_nul(&json)?;
         let author = json.attributed_to.dereference(data).await?;
         let community = json.community(data).await?;
         let title = json
