@@ -72,6 +72,10 @@ pub struct Settings {
     /// Inbox POSTs allowed per minute from one peer instance (by the domain of the signing
     /// key), after a burst of as many; 0 turns the limit off.
     pub inbox_rate_per_minute: u32,
+    /// Reverse proxies in front of Guild (addresses or ranges, e.g. `127.0.0.1/32`). A
+    /// request from one of them is taken to come from the address its `X-Forwarded-For`
+    /// names; from anyone else, that header is ignored, so it cannot be forged.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Settings {
@@ -93,6 +97,7 @@ impl Default for Settings {
             received_retention_days: 7,
             write_rate_per_minute: 120,
             inbox_rate_per_minute: 6_000,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -201,5 +206,19 @@ mod tests {
         assert_eq!(settings.base_url().as_str(), "https://localhost:8080/");
         settings.allow_insecure_localhost = true;
         assert_eq!(settings.base_url().as_str(), "http://localhost:8080/");
+    }
+
+    #[test]
+    fn trusted_proxies_read_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("GUILD_TRUSTED_PROXIES", r#"["172.16.0.0/12", "10.0.0.1/32"]"#);
+            let settings = Settings::load(None).map_err(|e| e.to_string())?;
+            let expected: Vec<ipnet::IpNet> = vec![
+                "172.16.0.0/12".parse().expect("range"),
+                "10.0.0.1/32".parse().expect("range"),
+            ];
+            assert_eq!(settings.trusted_proxies, expected);
+            Ok(())
+        });
     }
 }

@@ -3,16 +3,20 @@
 //! Logins have their own, stricter limit (`service::sessions`). Limits live in memory (a
 //! restart resets them) and answer 429 with `Retry-After`.
 
-use crate::{api::extract::token_of, config::Settings, context::Context};
+use crate::{
+    api::extract::{client_address, token_of},
+    config::Settings,
+    context::Context,
+};
 use activitypub_federation::config::FederationConfig;
 use axum::{
-    extract::{ConnectInfo, Request},
+    extract::Request,
     http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use governor::{DefaultKeyedRateLimiter, Quota, clock::Clock};
-use std::{hash::Hash, net::IpAddr, net::SocketAddr, num::NonZeroU32};
+use std::{hash::Hash, net::IpAddr, num::NonZeroU32};
 
 /// Above this many tracked keys, keys whose limit has fully recovered are forgotten.
 const MAX_TRACKED_KEYS: usize = 100_000;
@@ -108,10 +112,11 @@ pub async fn limit(request: Request, next: Next) -> Response {
             None => Ok(()),
         }
     } else {
-        let address = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
+        let address = client_address(
+            request.extensions(),
+            request.headers(),
+            &ctx.settings.trusted_proxies,
+        );
         let by_address = match address {
             Some(address) => check(&limits.writes_by_address, &address),
             None => Ok(()),

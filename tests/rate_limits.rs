@@ -85,3 +85,49 @@ async fn inbox_posts_are_limited_per_peer() {
     a.stop().await;
     b.stop().await;
 }
+
+/// Behind a trusted reverse proxy, each client is limited by the address the proxy names in
+/// `X-Forwarded-For`; from anyone else the header is ignored, so forging it buys nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn addresses_behind_a_trusted_proxy_are_limited_apart() {
+    let register = |instance: &TestInstance, name: &str, forwarded_for: &str| {
+        let url = ApiClient::anonymous(instance).url("user/register");
+        let request = common::http()
+            .post(url)
+            .header("x-forwarded-for", forwarded_for)
+            .json(&json!({"username": name, "password": common::api::PASSWORD, "password_verify": common::api::PASSWORD}));
+        async move { request.send().await.expect("POST").status().as_u16() }
+    };
+    // The tests connect from 127.0.0.1: here it is the proxy.
+    let proxied = TestInstance::start_with(|settings| {
+        settings.write_rate_per_minute = 2;
+        settings.trusted_proxies = vec!["127.0.0.0/8".parse().expect("range")];
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for (n, client) in [
+        "198.51.100.7",
+        "198.51.100.7",
+        "198.51.100.7",
+        "203.0.113.9",
+    ]
+    .iter()
+    .enumerate()
+    {
+        // A client's own claim, then what the proxy appended: the proxy's entry counts.
+        let header = format!("10.9.9.{n}, {client}");
+        statuses.push(register(&proxied, &format!("user{n}"), &header).await);
+    }
+    assert_eq!(statuses, [200, 200, 429, 200], "{statuses:?}");
+    proxied.stop().await;
+
+    // Not behind a trusted proxy: every request is from 127.0.0.1, whatever it claims.
+    let direct = TestInstance::start_with(|settings| settings.write_rate_per_minute = 2).await;
+    let mut statuses = Vec::new();
+    for n in 0..3 {
+        let header = format!("198.51.100.{n}");
+        statuses.push(register(&direct, &format!("user{n}"), &header).await);
+    }
+    assert_eq!(statuses, [200, 200, 429], "{statuses:?}");
+    direct.stop().await;
+}

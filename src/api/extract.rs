@@ -87,13 +87,46 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip()),
-        ))
+        let trusted = parts
+            .extensions
+            .get::<activitypub_federation::config::FederationConfig<Context>>()
+            .map(|config| config.to_request_data().settings.trusted_proxies.clone())
+            .unwrap_or_default();
+        Ok(ClientAddress(client_address(
+            &parts.extensions,
+            &parts.headers,
+            &trusted,
+        )))
     }
+}
+
+/// Who sent a request: the connecting address, or, when that is a trusted proxy, the
+/// nearest address in `X-Forwarded-For` that is not one (the proxies append to it, so the
+/// entries to its left are whatever the client claimed).
+pub fn client_address(
+    extensions: &http::Extensions,
+    headers: &http::HeaderMap,
+    trusted_proxies: &[ipnet::IpNet],
+) -> Option<IpAddr> {
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    let trusted = |ip: &IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
+    if !trusted(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map_while(|entry| entry.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted(ip))
+            .unwrap_or(peer),
+    )
 }
 
 /// A JSON body; a malformed or oversized one answers 4xx with what was wrong.
