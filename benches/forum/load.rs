@@ -454,6 +454,7 @@ pub async fn feeds(
     database_url: &str,
     scale: &Scale,
     concurrency: usize,
+    rate: u64,
 ) -> (Value, bool) {
     let mut conn = AsyncPgConnection::establish(database_url)
         .await
@@ -631,7 +632,108 @@ pub async fn feeds(
         memory.rss_kib as f64 / 1024.0,
         memory.peak_rss_kib as f64 / 1024.0
     );
+    // The targets name a rate (2,000 requests/s): the two hot pages at that fixed rate,
+    // each latency counted from when its request was due, so a server that falls behind
+    // shows it (no coordinated omission).
+    if rate > 0 {
+        for (name, path) in [
+            (
+                "front_page_all_hot_fixed_rate",
+                "/?feed=all&sort=hot".to_string(),
+            ),
+            (
+                "community_hot_fixed_rate",
+                format!("/c/{community}?sort=hot"),
+            ),
+        ] {
+            let figures = fixed_rate(server, &client, &path, rate, scale.feed_seconds).await;
+            println!(
+                "{name:>28}: {} due at {rate}/s, {} sent (at most 256 in flight), {} answered 200, p50 {} ms, p99 {} ms, max {} ms, server CPU {} cores",
+                figures["due"],
+                figures["sent"],
+                figures["ok"],
+                figures["p50_ms"],
+                figures["p99_ms"],
+                figures["max_ms"],
+                figures["server_cpu_cores"]
+            );
+            if figures["failed"] != 0 {
+                ok = false;
+                eprintln!("{name}: {} requests not answered 200", figures["failed"]);
+            }
+            results.insert(name.into(), figures);
+        }
+    }
     results.insert("concurrency".into(), concurrency.into());
     results.insert("rss_kib_after".into(), memory.rss_kib.into());
     (Value::Object(results), ok)
+}
+
+/// GETs `path` at `rate` per second for `seconds`, whatever the answers take.
+async fn fixed_rate(
+    server: &Server,
+    client: &reqwest::Client,
+    path: &str,
+    rate: u64,
+    seconds: u64,
+) -> Value {
+    let url = server.url(path);
+    let due = rate * seconds;
+    let latencies = Arc::new(Mutex::new(histogram()));
+    let answered = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let failed = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    // Past this many in flight the server has fallen far behind: further requests are
+    // counted as not sent rather than piling up connections without bound.
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(256));
+    let mut not_sent = 0u64;
+    let cpu_before = server.cpu_seconds();
+    let started = tokio::time::Instant::now();
+    let mut tasks = Vec::with_capacity(due as usize);
+    for i in 0..due {
+        let at = started + Duration::from_secs_f64(i as f64 / rate as f64);
+        tokio::time::sleep_until(at).await;
+        let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+            not_sent += 1;
+            continue;
+        };
+        let failed = failed.clone();
+        let client = client.clone();
+        let url = url.clone();
+        let latencies = latencies.clone();
+        let answered = answered.clone();
+        tasks.push(tokio::spawn(async move {
+            let result = client.get(url).header("accept", "text/html").send().await;
+            let status = match result {
+                Ok(response) => {
+                    let status = response.status();
+                    let _ = response.bytes().await;
+                    status.as_u16()
+                }
+                Err(_) => 0,
+            };
+            let counter = if status == 200 { &answered } else { &failed };
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let micros = at.elapsed().as_micros() as u64;
+            latencies
+                .lock()
+                .expect("lock")
+                .saturating_record(micros.max(1));
+            drop(permit);
+        }));
+    }
+    futures::future::join_all(tasks).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = server.cpu_seconds() - cpu_before;
+    let latencies = latencies.lock().expect("lock").clone();
+    let mut figures = latency_json(&latencies);
+    figures["path"] = path.into();
+    figures["rate"] = rate.into();
+    figures["due"] = due.into();
+    figures["sent"] = (due - not_sent).into();
+    figures["ok"] =
+        std::sync::atomic::AtomicU64::load(&answered, std::sync::atomic::Ordering::Relaxed).into();
+    figures["failed"] =
+        std::sync::atomic::AtomicU64::load(&failed, std::sync::atomic::Ordering::Relaxed).into();
+    figures["server_cpu_cores"] = ((cpu / elapsed * 100.0).round() / 100.0).into();
+    figures
 }

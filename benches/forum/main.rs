@@ -65,6 +65,13 @@ struct Args {
     /// Inbox activities to send (default: 2,000 at small scale, 20,000 at large).
     #[arg(long)]
     activities: Option<usize>,
+    /// Requests per second for the fixed-rate runs of the hot front and community pages
+    /// (the targets' 2,000/s); 0 leaves them out.
+    #[arg(long, default_value_t = 2000)]
+    rate: u64,
+    /// The server's database pool size (`database_pool_size`; its default when left out).
+    #[arg(long)]
+    pool_size: Option<usize>,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -116,6 +123,10 @@ async fn run(args: Args) -> bool {
     );
 
     let mut report = Report::new(&scale, &database_name);
+    report.set(
+        "server_database_pool_size",
+        args.pool_size.map_or(Value::Null, Value::from),
+    );
     let mut ok = true;
     let step = args.step;
     if matches!(step, Step::Seed | Step::All) {
@@ -130,7 +141,7 @@ async fn run(args: Args) -> bool {
         }
     }
     if matches!(step, Step::Inbox | Step::Feeds | Step::All) {
-        let server = Server::start(&database_url).await;
+        let server = Server::start(&database_url, args.pool_size).await;
         report.set("idle_rss_kib", server.memory().rss_kib.into());
         println!(
             "server idle after start: RSS {:.1} MiB",
@@ -144,7 +155,7 @@ async fn run(args: Args) -> bool {
         }
         if matches!(step, Step::Feeds | Step::All) {
             let (figures, passed) =
-                load::feeds(&server, &database_url, &scale, args.concurrency).await;
+                load::feeds(&server, &database_url, &scale, args.concurrency, args.rate).await;
             report.set("feeds", figures);
             ok &= passed;
         }

@@ -50,10 +50,14 @@ impl Server {
     /// Starts `guild serve --no-delivery` on the database's own domain and waits until it
     /// answers. Without delivery: Announces are still queued as in production, but the
     /// seeded peers do not exist, and sending to them would only measure failing connects.
-    pub async fn start(database_url: &str) -> Server {
+    pub async fn start(database_url: &str, pool_size: Option<usize>) -> Server {
         let domain = instance_domain(database_url).await;
         let base = Url::parse(&format!("http://{domain}/")).expect("base URL");
-        let child = guild_command(database_url, &domain)
+        let mut command = guild_command(database_url, &domain);
+        if let Some(size) = pool_size {
+            command.env("GUILD_DATABASE_POOL_SIZE", size.to_string());
+        }
+        let child = command
             .args(["serve", "--no-delivery"])
             .stdin(Stdio::null())
             .spawn()
