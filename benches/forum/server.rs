@@ -13,6 +13,13 @@ use url::Url;
 pub fn guild_command(database_url: &str, domain: &str) -> Command {
     let port = domain.rsplit(':').next().unwrap_or("18181");
     let mut command = Command::new(env!("CARGO_BIN_EXE_guild"));
+    // The server reads every GUILD_* variable as a setting and refuses unknown ones (such
+    // as GUILD_BENCH_DATABASE_URL); it gets only the ones set here.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("GUILD_") {
+            command.env_remove(name);
+        }
+    }
     command
         .env("GUILD_DOMAIN", domain)
         .env("GUILD_BIND", format!("127.0.0.1:{port}"))
