@@ -21,6 +21,15 @@ async fn signed_in(instance: &TestInstance, name: &str) -> Browser {
     browser
 }
 
+async fn comment_count(instance: &TestInstance, post: &serde_json::Value) -> i32 {
+    let ap_id = post["post"]["ap_id"].as_str().expect("ap_id");
+    instance
+        .post_by_ap_id(ap_id)
+        .await
+        .expect("post")
+        .comment_count
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moderators_manage_their_community_from_the_web() {
     let a = TestInstance::start().await;
@@ -87,6 +96,9 @@ async fn moderators_manage_their_community_from_the_web() {
         .await;
     assert_eq!(unknown.status, 404);
     assert_eq!(a.count_rows("community_bans").await, 0);
+    // Bob's comment goes with the ban ("remove what they wrote"); the post's count follows.
+    let bobs_comment = bob.create_comment(older_id, None, "buy now").await;
+    assert_eq!(comment_count(&a, &older).await, 1);
     let banned = carl
         .submit(
             "/c/maps/bans",
@@ -95,10 +107,23 @@ async fn moderators_manage_their_community_from_the_web() {
                 ("ban", "1"),
                 ("reason", "flooding"),
                 ("days", "3"),
+                ("remove_content", "1"),
             ],
         )
         .await;
     assert_eq!(banned.status, 303);
+    assert_eq!(
+        comment_count(&a, &older).await,
+        0,
+        "the removed comment left the count"
+    );
+    let removed_ap_id = bobs_comment["comment"]["ap_id"].as_str().expect("ap_id");
+    assert!(
+        a.comment_by_ap_id(removed_ap_id)
+            .await
+            .expect("kept")
+            .removed
+    );
     moderator
         .get("/c/maps/moderation")
         .await

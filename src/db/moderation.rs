@@ -162,15 +162,27 @@ pub async fn remove_content_of(
     .bind::<Nullable<BigInt>, _>(community_id)
     .execute(conn)
     .await?;
-    let comments_changed = diesel::sql_query(
+    // Removed comments leave their post's count and their ancestors' reply counts, as
+    // one removal at a time does.
+    let changed: Vec<ChangedComment> = diesel::sql_query(
         "UPDATE comments c SET removed = true FROM posts p \
-         WHERE c.post_id = p.id AND c.author_id = $1 \
-           AND ($2::bigint IS NULL OR p.community_id = $2)",
+         WHERE c.post_id = p.id AND c.author_id = $1 AND NOT c.removed \
+           AND ($2::bigint IS NULL OR p.community_id = $2) \
+         RETURNING c.post_id, c.ancestors",
     )
     .bind::<BigInt, _>(person_id)
     .bind::<Nullable<BigInt>, _>(community_id)
-    .execute(conn)
+    .load(conn)
     .await?;
+    let mut post_ids: Vec<i64> = changed.iter().map(|c| c.post_id).collect();
+    post_ids.sort_unstable();
+    post_ids.dedup();
+    let mut ancestor_ids: Vec<i64> = changed.iter().flat_map(|c| c.ancestors.clone()).collect();
+    ancestor_ids.sort_unstable();
+    ancestor_ids.dedup();
+    recount_posts(conn, &post_ids).await?;
+    recount_comments(conn, &ancestor_ids).await?;
+    let comments_changed = changed.len();
     Ok(posts_changed + comments_changed)
 }
 
@@ -206,19 +218,29 @@ pub async fn purge_person(conn: &mut Connection, person_id: i64) -> DbResult<()>
 }
 
 #[derive(QueryableByName)]
+struct ChangedComment {
+    #[diesel(sql_type = BigInt)]
+    post_id: i64,
+    #[diesel(sql_type = Array<BigInt>)]
+    ancestors: Vec<i64>,
+}
+
+#[derive(QueryableByName)]
 struct IdRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
 }
 
-/// Recomputes votes, comment counts and ranks of posts from the rows that remain.
+/// Recomputes votes, comment counts and ranks of posts from the rows that remain. Counts
+/// of comments leave out deleted and removed ones, as `db::comments` keeps them.
 async fn recount_posts(conn: &mut Connection, post_ids: &[i64]) -> DbResult<()> {
     diesel::sql_query(
         "UPDATE posts p SET \
            upvotes = (SELECT count(*) FROM post_votes v WHERE v.post_id = p.id AND v.score > 0), \
            downvotes = (SELECT count(*) FROM post_votes v WHERE v.post_id = p.id AND v.score < 0), \
            score = coalesce((SELECT sum(v.score) FROM post_votes v WHERE v.post_id = p.id), 0), \
-           comment_count = (SELECT count(*) FROM comments c WHERE c.post_id = p.id) \
+           comment_count = (SELECT count(*) FROM comments c \
+                            WHERE c.post_id = p.id AND NOT c.deleted AND NOT c.removed) \
          WHERE p.id = ANY($1)",
     )
     .bind::<Array<BigInt>, _>(post_ids)
@@ -241,7 +263,8 @@ async fn recount_comments(conn: &mut Connection, comment_ids: &[i64]) -> DbResul
            upvotes = (SELECT count(*) FROM comment_votes v WHERE v.comment_id = c.id AND v.score > 0), \
            downvotes = (SELECT count(*) FROM comment_votes v WHERE v.comment_id = c.id AND v.score < 0), \
            score = coalesce((SELECT sum(v.score) FROM comment_votes v WHERE v.comment_id = c.id), 0), \
-           reply_count = (SELECT count(*) FROM comments r WHERE r.ancestors @> ARRAY[c.id]) \
+           reply_count = (SELECT count(*) FROM comments r \
+                          WHERE r.ancestors @> ARRAY[c.id] AND NOT r.deleted AND NOT r.removed) \
          WHERE c.id = ANY($1)",
     )
     .bind::<Array<BigInt>, _>(comment_ids)
