@@ -212,8 +212,17 @@ async fn a_fedify_account_follows_a_community_and_receives_its_announces() {
     assert_eq!(types, ["Create Page", "Page"], "what Fedify parsed");
 
     // Everything Guild posted to Fedify's inboxes carried the group's signature, and Fedify
-    // took it (202); nothing was refused.
-    let inbox = fedify.events("INBOX");
+    // took it (202); nothing was refused. Fedify writes the INBOX line once it has answered,
+    // a moment after the ANNOUNCE line its handler writes: wait for both.
+    let ids: Vec<String> = announces.iter().map(|a| a[0].clone()).collect();
+    let inbox = fedify
+        .wait_for("Fedify's answers to both Announces", |peer| {
+            let inbox = peer.events("INBOX");
+            ids.iter()
+                .all(|id| inbox.iter().any(|words| words.get(2) == Some(id)))
+                .then_some(inbox)
+        })
+        .await;
     for id in announces.iter().map(|a| &a[0]) {
         let delivery = inbox
             .iter()
