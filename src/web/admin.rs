@@ -103,16 +103,11 @@ async fn admin_view(
         .await?
         .iter()
         .map(|person| {
-            let handle = if person.local {
-                person.name.clone()
-            } else {
-                format!("{}@{}", person.name, super::views::domain_of(&person.ap_id))
-            };
-            let until = person
-                .ban_expires_at
-                .map(|u| u.format("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_else(|| "permanent".into());
-            (super::views::person_label(person), handle, until)
+            (
+                super::views::person_label(person),
+                super::views::person_handle(person),
+                super::views::ban_end(person.ban_expires_at),
+            )
         })
         .collect();
     drop(conn);

@@ -188,21 +188,6 @@ struct CommunityModerationPage {
     bans: Vec<PersonRow>,
 }
 
-/// A person's name as the moderation forms take it: `name`, or `name@domain` if remote.
-fn handle(person: &db::models::Person) -> String {
-    if person.local {
-        person.name.clone()
-    } else {
-        format!("{}@{}", person.name, views::domain_of(&person.ap_id))
-    }
-}
-
-fn until_text(until: Option<chrono::DateTime<Utc>>) -> String {
-    until
-        .map(|u| u.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| "permanent".into())
-}
-
 async fn moderated_community(page: &PageContext, name: &str) -> WebResult<Community> {
     let viewer = page.require_viewer()?;
     let community = find_community(&page.data, name).await?;
@@ -228,7 +213,7 @@ pub async fn community_moderation(
         .iter()
         .map(|person| PersonRow {
             label: views::person_label(person),
-            handle: handle(person),
+            handle: views::person_handle(person),
             href: views::person_href(person),
             reason: String::new(),
             until: String::new(),
@@ -239,10 +224,10 @@ pub async fn community_moderation(
         .into_iter()
         .map(|ban| PersonRow {
             label: views::person_label(&ban.person),
-            handle: handle(&ban.person),
+            handle: views::person_handle(&ban.person),
             href: views::person_href(&ban.person),
             reason: ban.reason.unwrap_or_default(),
-            until: until_text(ban.expires_at),
+            until: views::ban_end(ban.expires_at),
         })
         .collect();
     Ok(render(&CommunityModerationPage {

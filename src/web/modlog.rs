@@ -107,7 +107,7 @@ pub async fn modlog_page(
             reason: entry.reason.clone().unwrap_or_default(),
             until: entry
                 .expires_at
-                .map(|until| until.format("%Y-%m-%d %H:%M UTC").to_string())
+                .map(|until| views::ban_end(Some(until)))
                 .unwrap_or_default(),
         })
         .collect();

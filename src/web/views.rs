@@ -52,6 +52,22 @@ pub fn person_label(person: &Person) -> String {
     }
 }
 
+/// A person's name as forms take it: `name` here, `name@domain` for someone elsewhere.
+pub fn person_handle(person: &Person) -> String {
+    if person.local {
+        person.name.clone()
+    } else {
+        format!("{}@{}", person.name, domain_of(&person.ap_id))
+    }
+}
+
+/// When a ban ends, or "permanent".
+pub fn ban_end(until: Option<DateTime<Utc>>) -> String {
+    until
+        .map(|until| until.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "permanent".into())
+}
+
 /// "3 hours ago", for people; the exact time goes in the `<time>` element.
 pub fn ago(when: DateTime<Utc>) -> String {
     let seconds = (Utc::now() - when).num_seconds().max(0);
