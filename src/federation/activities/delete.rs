@@ -3,12 +3,15 @@
 //! its place in the thread; a moderator's hides the object as removed. `Undo` of either
 //! restores.
 
-use super::{IdOrObject, ReceiveActivity, StoredObject, community_of_stored, public, stored_url};
+use super::{
+    IdOrObject, ReceiveActivity, StoredObject, announced_moderator, community_of_stored, public,
+    stored_url,
+};
 use crate::{
     context::Context,
     db::DbResult,
     federation::{
-        FederationError, FederationResult,
+        FederationResult,
         inbox::InboxOutcome,
         objects::{group::CommunityActor, person::PersonActor},
     },
@@ -131,28 +134,16 @@ pub(super) async fn set_deleted_by(
         service::content::set_deleted(data, &stored, deleted).await?;
         return Ok(InboxOutcome::Processed);
     }
-    // Not the author: a moderator's removal is taken only when the community relays it
-    // from its own instance, the one that knows who its moderators are (`handle` checked
-    // that the announcer is the object's community). Moderators of our own communities act
-    // here, through `service::moderation`, never through the inbox.
-    match announcer {
-        Some(community) if !community.row.local => {
-            let moderator = ObjectId::<PersonActor>::from(actor.clone())
-                .dereference(data)
-                .await?;
-            service::moderation::apply_announced(
-                data,
-                &moderator.row,
-                &community.row,
-                &stored,
-                deleted,
-                reason,
-            )
-            .await?;
-            Ok(InboxOutcome::Processed)
-        }
-        _ => Err(FederationError::Forbidden(format!(
-            "{actor} may not delete or restore what someone else wrote"
-        ))),
-    }
+    // Not the author: a moderator's removal, taken only as `announced_moderator` says.
+    let (moderator, community) = announced_moderator(data, actor, announcer).await?;
+    service::moderation::apply_announced(
+        data,
+        &moderator.row,
+        &community.row,
+        &stored,
+        deleted,
+        reason,
+    )
+    .await?;
+    Ok(InboxOutcome::Processed)
 }

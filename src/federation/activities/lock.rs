@@ -2,12 +2,15 @@
 //! unlocks. Like a removal, it is taken from a moderator only when the post's community
 //! announces it from its own instance.
 
-use super::{IdOrObject, ReceiveActivity, StoredObject, community_of_stored, public, stored_url};
+use super::{
+    IdOrObject, ReceiveActivity, StoredObject, announced_moderator, community_of_stored, public,
+    stored_url,
+};
 use crate::{
     context::Context,
     db::DbResult,
     federation::{
-        FederationError, FederationResult,
+        FederationResult,
         inbox::InboxOutcome,
         objects::{group::CommunityActor, person::PersonActor},
     },
@@ -111,23 +114,8 @@ pub(super) async fn set_locked_by(
         return Ok(InboxOutcome::Ignored);
     };
     drop(conn);
-    match announcer {
-        Some(community) if !community.row.local => {
-            let moderator = ObjectId::<PersonActor>::from(actor.clone())
-                .dereference(data)
-                .await?;
-            service::moderation::apply_announced_lock(
-                data,
-                &moderator.row,
-                &community.row,
-                &post,
-                locked,
-            )
-            .await?;
-            Ok(InboxOutcome::Processed)
-        }
-        _ => Err(FederationError::Forbidden(format!(
-            "{actor} may not lock posts here; moderators act on their community's instance"
-        ))),
-    }
+    let (moderator, community) = announced_moderator(data, actor, announcer).await?;
+    service::moderation::apply_announced_lock(data, &moderator.row, &community.row, &post, locked)
+        .await?;
+    Ok(InboxOutcome::Processed)
 }
