@@ -4,6 +4,7 @@
 use crate::{
     config::Settings,
     db::DbPool,
+    federation::delivery::FollowerInboxes,
     metrics::Metrics,
     rate_limit::RateLimits,
     service::{policy::PolicyCache, sessions::LoginLimits},
@@ -33,6 +34,7 @@ pub struct Context {
     pub login_limits: Arc<LoginLimits>,
     pub federation_policy: Arc<PolicyCache>,
     pub rate_limits: Arc<RateLimits>,
+    pub follower_inboxes: Arc<FollowerInboxes>,
 }
 
 impl Context {
@@ -50,6 +52,7 @@ impl Context {
             session_secret: Arc::from(Vec::new()),
             login_limits: Arc::new(LoginLimits::default()),
             federation_policy: Arc::new(PolicyCache::default()),
+            follower_inboxes: Arc::new(FollowerInboxes::default()),
         })
     }
 }

@@ -30,18 +30,21 @@ pub async fn insert_new(conn: &mut Connection, form: &CommentForm) -> DbResult<O
         .await
         .optional()?;
     if let Some(comment) = &inserted {
-        count_on_post(conn, comment, 1).await?;
-        let newest = sql::<Timestamptz>("greatest(newest_comment_at, ")
-            .bind::<Timestamptz, _>(comment.published_at)
-            .sql(")");
+        // One statement for the post's three counters: on the inbox path every round trip
+        // counts. The right-hand sides all see the row as it was before this update.
         diesel::update(posts::table.find(comment.post_id))
-            .set(posts::newest_comment_at.eq(newest))
+            .set((
+                posts::comment_count.eq(posts::comment_count + 1),
+                posts::newest_comment_at.eq(sql::<Timestamptz>("greatest(newest_comment_at, ")
+                    .bind::<Timestamptz, _>(comment.published_at)
+                    .sql(")")),
+                posts::active_rank.eq(sql("guild_hot_rank(score, greatest(newest_comment_at, ")
+                    .bind::<Timestamptz, _>(comment.published_at)
+                    .sql("))")),
+            ))
             .execute(conn)
             .await?;
-        diesel::update(posts::table.find(comment.post_id))
-            .set(posts::active_rank.eq(sql("guild_hot_rank(score, newest_comment_at)")))
-            .execute(conn)
-            .await?;
+        count_on_ancestors(conn, comment, 1).await?;
     }
     Ok(inserted)
 }
@@ -52,6 +55,11 @@ async fn count_on_post(conn: &mut Connection, comment: &Comment, delta: i32) -> 
         .set(posts::comment_count.eq(posts::comment_count + delta))
         .execute(conn)
         .await?;
+    count_on_ancestors(conn, comment, delta).await
+}
+
+/// Adds `delta` to the reply counts of the comment's ancestors.
+async fn count_on_ancestors(conn: &mut Connection, comment: &Comment, delta: i32) -> DbResult<()> {
     if !comment.ancestors.is_empty() {
         diesel::update(comments::table.filter(comments::id.eq_any(&comment.ancestors)))
             .set(comments::reply_count.eq(comments::reply_count + delta))

@@ -81,26 +81,25 @@ pub async fn local_follower_count(conn: &mut Connection, community_id: i64) -> D
 }
 
 /// Where to deliver what a community relays: each remote follower's shared inbox (or own
-/// inbox), once, leaving out the instance `except_domain` (the activity's origin).
+/// inbox), once, with the domain of its instance.
 pub async fn follower_inboxes(
     conn: &mut Connection,
     community_id: i64,
-    except_domain: Option<&str>,
-) -> DbResult<Vec<String>> {
-    let mut query = community_follows::table
+) -> DbResult<Vec<(String, String)>> {
+    Ok(community_follows::table
         .inner_join(people::table.inner_join(instances::table))
         .filter(community_follows::community_id.eq(community_id))
         .filter(community_follows::pending.eq(false))
         .filter(people::local.eq(false))
-        .select(diesel::dsl::sql::<diesel::sql_types::Text>(
-            "coalesce(people.shared_inbox_url, people.inbox_url)",
+        .select((
+            instances::domain,
+            diesel::dsl::sql::<diesel::sql_types::Text>(
+                "coalesce(people.shared_inbox_url, people.inbox_url)",
+            ),
         ))
         .distinct()
-        .into_boxed();
-    if let Some(domain) = except_domain {
-        query = query.filter(instances::domain.ne(domain.to_ascii_lowercase()));
-    }
-    Ok(query.load(conn).await?)
+        .load(conn)
+        .await?)
 }
 
 /// Whether a person is banned from a community now.

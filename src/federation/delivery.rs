@@ -14,8 +14,11 @@ use rsa::{RsaPrivateKey, pkcs8::DecodePrivateKey};
 use serde::Serialize;
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
-    time::Duration,
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
 };
 use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use url::Url;
@@ -102,6 +105,84 @@ pub async fn enqueue_forward(
 /// Tells the worker that deliveries were queued (after the transaction committed).
 pub fn wake(ctx: &Context) {
     ctx.delivery_wakeup.notify_one();
+}
+
+/// How long a community's list of follower inboxes is kept. Follows and unfollows by peers
+/// forget their community's list at once; this bounds how long any other change (a
+/// follower's new shared inbox, a purge) goes unseen.
+const FOLLOWER_INBOXES_KEPT: Duration = Duration::from_secs(60);
+
+/// (instance domain, inbox URL) of each follower instance of a community.
+type InboxList = Arc<[(String, String)]>;
+
+/// The follower inboxes of each local community that relayed something lately. Every
+/// activity a community relays needs them, and reading them joins every follower with their
+/// person and instance: at 300 followers, the costliest statement of the inbox path.
+#[derive(Default)]
+pub struct FollowerInboxes {
+    lists: RwLock<HashMap<i64, (Instant, InboxList)>>,
+    /// Bumped by every `forget`, so that a list read before a follow changed is not kept
+    /// after it.
+    generation: AtomicU64,
+}
+
+impl FollowerInboxes {
+    /// The inboxes to deliver to for `community_id`, leaving out the instance
+    /// `except_domain` (where the activity came from).
+    pub async fn of(
+        &self,
+        conn: &mut Connection,
+        community_id: i64,
+        except_domain: Option<&str>,
+    ) -> DbResult<Vec<String>> {
+        let list = match self.kept(community_id) {
+            Some(list) => list,
+            None => {
+                let generation = self.generation.load(Ordering::Acquire);
+                let list: InboxList =
+                    db::follows::follower_inboxes(conn, community_id)
+                        .await?
+                        .into();
+                if let Ok(mut lists) = self.lists.write()
+                    && self.generation.load(Ordering::Acquire) == generation
+                {
+                    lists.insert(community_id, (Instant::now(), list.clone()));
+                }
+                list
+            }
+        };
+        let except = except_domain.map(str::to_ascii_lowercase);
+        let mut inboxes: Vec<String> = list
+            .iter()
+            .filter(|(domain, _)| Some(domain) != except.as_ref())
+            .map(|(_, inbox)| inbox.clone())
+            .collect();
+        inboxes.sort();
+        inboxes.dedup();
+        Ok(inboxes)
+    }
+
+    fn kept(&self, community_id: i64) -> Option<InboxList> {
+        let lists = self.lists.read().ok()?;
+        let (loaded, list) = lists.get(&community_id)?;
+        (loaded.elapsed() < FOLLOWER_INBOXES_KEPT).then(|| list.clone())
+    }
+
+    /// Call after a change to `community_id`'s followers committed.
+    pub fn forget(&self, community_id: i64) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut lists) = self.lists.write() {
+            lists.remove(&community_id);
+        }
+    }
+
+    /// Call after a change that may touch any community's followers (a purge) committed.
+    pub fn forget_all(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut lists) = self.lists.write() {
+            lists.clear();
+        }
+    }
 }
 
 /// Runs a delivery worker until `stop` turns true.

@@ -156,6 +156,7 @@ pub async fn accept_remote_follower(
         .await
     })
     .await?;
+    data.follower_inboxes.forget(community.id);
     delivery::wake(data);
     Ok(())
 }

@@ -738,6 +738,7 @@ pub async fn purge_person(
         .await
     })
     .await?;
+    ctx.follower_inboxes.forget_all();
     Ok(())
 }
 
@@ -773,6 +774,7 @@ pub async fn purge_community(
         .await
     })
     .await?;
+    ctx.follower_inboxes.forget_all();
     Ok(())
 }
 

@@ -208,7 +208,10 @@ pub async fn announce(
     if let Some(object) = activity.as_object_mut() {
         object.remove("@context");
     }
-    let inboxes = db::follows::follower_inboxes(conn, community.id, except_domain).await?;
+    let inboxes = ctx
+        .follower_inboxes
+        .of(conn, community.id, except_domain)
+        .await?;
     let kind = activity["type"].as_str().unwrap_or_default().to_string();
     let inner = &activity["object"];
     let inner_kind = inner["type"].as_str().unwrap_or_default().to_string();

@@ -180,6 +180,7 @@ impl ReceiveActivity for Undo {
                     return Ok(InboxOutcome::Ignored);
                 };
                 db::follows::delete(&mut conn, community.row.id, person.id).await?;
+                data.follower_inboxes.forget(community.row.id);
                 Ok(InboxOutcome::Processed)
             }
             Undoable::Vote(vote) => {

@@ -5,7 +5,7 @@ use crate::{
     context::Context,
     db::DbResult,
     federation::{
-        FederationResult,
+        FederationError, FederationResult,
         inbox::InboxOutcome,
         objects::{comment::ReplyTarget, group::CommunityActor, person::PersonActor},
     },
@@ -47,6 +47,10 @@ pub struct Vote {
         deserialize_with = "deserialize_skip_error"
     )]
     pub audience: Option<Url>,
+    /// The voted item, once looked up: finding the community and applying the vote both
+    /// need it.
+    #[serde(skip)]
+    target: tokio::sync::OnceCell<StoredObject>,
 }
 
 impl Vote {
@@ -66,15 +70,22 @@ impl Vote {
             actor: stored_url(actor_ap_id)?.into(),
             object: stored_url(object_ap_id)?.into(),
             audience: Some(stored_url(community_ap_id)?),
+            target: Default::default(),
         })
     }
 
     /// The voted item, fetched from its origin if it is not stored yet.
     pub(super) async fn target(&self, data: &Data<Context>) -> FederationResult<StoredObject> {
-        Ok(match self.object.dereference(data).await? {
-            Either::Left(post) => StoredObject::Post(post.row),
-            Either::Right(comment) => StoredObject::Comment(comment.row),
-        })
+        let target = self
+            .target
+            .get_or_try_init(|| async {
+                Ok::<_, FederationError>(match self.object.dereference(data).await? {
+                    Either::Left(post) => StoredObject::Post(post.row),
+                    Either::Right(comment) => StoredObject::Comment(comment.row),
+                })
+            })
+            .await?;
+        Ok(target.clone())
     }
 }
 

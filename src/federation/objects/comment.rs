@@ -89,24 +89,54 @@ pub struct NoteJson {
         deserialize_with = "deserialize_skip_error"
     )]
     pub tag: Vec<Value>,
+    /// The post and comment it answers, once looked up: the checks before storing a reply
+    /// and the storing itself each need them.
+    #[serde(skip)]
+    parent: tokio::sync::OnceCell<(Post, Option<Comment>)>,
 }
 
 impl NoteJson {
     /// The post this comment belongs to and the comment it answers, fetching what is
     /// missing from its origin.
     pub async fn parent(&self, data: &Data<Context>) -> FederationResult<(Post, Option<Comment>)> {
-        store_missing_ancestors(self.in_reply_to.inner(), data).await?;
-        match self.in_reply_to.dereference(data).await? {
-            Either::Left(post) => Ok((post.row, None)),
-            Either::Right(comment) => {
-                let mut conn = data.pool.get().await?;
-                let post = db::posts::by_id(&mut conn, comment.row.post_id)
-                    .await?
-                    .ok_or(FederationError::NotFound("post"))?;
-                Ok((post, Some(comment.row)))
-            }
-        }
+        let parent = self
+            .parent
+            .get_or_try_init(|| async {
+                if let Some(stored) = stored_parent(self.in_reply_to.inner(), data).await? {
+                    return Ok(stored);
+                }
+                store_missing_ancestors(self.in_reply_to.inner(), data).await?;
+                match self.in_reply_to.dereference(data).await? {
+                    Either::Left(post) => Ok((post.row, None)),
+                    Either::Right(comment) => {
+                        let mut conn = data.pool.get().await?;
+                        let post = db::posts::by_id(&mut conn, comment.row.post_id)
+                            .await?
+                            .ok_or(FederationError::NotFound("post"))?;
+                        Ok::<_, FederationError>((post, Some(comment.row)))
+                    }
+                }
+            })
+            .await?;
+        Ok(parent.clone())
     }
+}
+
+/// The post and comment that `in_reply_to` names, when they are stored here.
+async fn stored_parent(
+    in_reply_to: &Url,
+    data: &Data<Context>,
+) -> FederationResult<Option<(Post, Option<Comment>)>> {
+    let mut conn = data.pool.get().await?;
+    if let Some(comment) = db::comments::by_ap_id(&mut conn, in_reply_to.as_str()).await? {
+        let post = db::posts::by_id(&mut conn, comment.post_id)
+            .await?
+            .ok_or(FederationError::NotFound("post"))?;
+        return Ok(Some((post, Some(comment))));
+    }
+    Ok(db::posts::by_ap_id(&mut conn, in_reply_to.as_str())
+        .await?
+        .map(|post| (post, None)))
 }
 
 /// Fetches and stores the comments above a reply that are not stored yet, from the top
@@ -193,6 +223,7 @@ pub fn note_json_of(
         updated: comment.updated_at,
         audience: Some(community_id.into()),
         tag: Vec::new(),
+        parent: Default::default(),
     })
 }
 
