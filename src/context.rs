@@ -6,6 +6,7 @@ use crate::{
     db::DbPool,
     federation::delivery::FollowerInboxes,
     metrics::Metrics,
+    page_cache::PageCache,
     rate_limit::RateLimits,
     service::{policy::PolicyCache, sessions::LoginLimits},
     urls::Urls,
@@ -35,6 +36,7 @@ pub struct Context {
     pub federation_policy: Arc<PolicyCache>,
     pub rate_limits: Arc<RateLimits>,
     pub follower_inboxes: Arc<FollowerInboxes>,
+    pub page_cache: Arc<PageCache>,
 }
 
 impl Context {
@@ -53,6 +55,7 @@ impl Context {
             login_limits: Arc::new(LoginLimits::default()),
             federation_policy: Arc::new(PolicyCache::default()),
             follower_inboxes: Arc::new(FollowerInboxes::default()),
+            page_cache: Arc::new(PageCache::default()),
         })
     }
 }

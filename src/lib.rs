@@ -12,6 +12,7 @@ pub mod embedded_pg;
 pub mod error;
 pub mod federation;
 pub mod metrics;
+pub mod page_cache;
 pub mod rate_limit;
 pub mod server;
 pub mod service;

@@ -78,6 +78,7 @@ pub fn app(config: FederationConfig<Context>) -> Router {
         .merge(api::router())
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn(crate::page_cache::serve))
         .layer(axum::middleware::from_fn(count_queries))
         .layer(axum::middleware::from_fn(crate::rate_limit::limit))
         // Every HTML page gives its browser a CSRF cookie for the forms on it.

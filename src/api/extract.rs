@@ -26,15 +26,14 @@ pub fn expired_token_cookie() -> axum_extra::extract::cookie::Cookie<'static> {
 }
 
 /// A login token as the client sent it: `Authorization: Bearer …`, else the `jwt` cookie.
-pub fn token_of(parts: &Parts) -> Option<String> {
-    let from_header = parts
-        .headers
+pub fn token_of(headers: &http::HeaderMap) -> Option<String> {
+    let from_header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_string());
     from_header.or_else(|| {
-        CookieJar::from_headers(&parts.headers)
+        CookieJar::from_headers(headers)
             .get(TOKEN_COOKIE)
             .map(|c| c.value().to_string())
     })
@@ -55,7 +54,7 @@ impl<S: Send + Sync> FromRequestParts<S> for LoggedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let token = token_of(parts).ok_or_else(ApiError::unauthorized)?;
+        let token = token_of(&parts.headers).ok_or_else(ApiError::unauthorized)?;
         let data = data_of(parts)?;
         sessions::authenticate(&data, &token)
             .await?
@@ -72,7 +71,7 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeLoggedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let Some(token) = token_of(parts) else {
+        let Some(token) = token_of(&parts.headers) else {
             return Ok(MaybeLoggedIn(None));
         };
         let data = data_of(parts)?;

@@ -115,7 +115,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v3/user/logout",
     responses((status = 200, body = SuccessResponse), (status = 401)))]
 pub async fn logout(parts: Parts, data: Data<Context>) -> ApiResult<Response> {
-    let token = token_of(&parts).ok_or_else(ApiError::unauthorized)?;
+    let token = token_of(&parts.headers).ok_or_else(ApiError::unauthorized)?;
     if sessions::authenticate(&data, &token).await?.is_none() {
         return Err(ApiError::unauthorized());
     }

@@ -8,6 +8,17 @@ use super::{
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+/// The content version (see `page_cache`): moves with every write to what pages show.
+pub async fn content_version(conn: &mut Connection) -> DbResult<i64> {
+    Ok(
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT last_value FROM content_version)",
+        ))
+        .get_result(conn)
+        .await?,
+    )
+}
+
 pub async fn get(conn: &mut Connection) -> DbResult<Option<Site>> {
     Ok(site::table
         .select(Site::as_select())

@@ -124,7 +124,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
             .get::<CsrfToken>()
             .map(|t| t.0.clone())
             .unwrap_or_default();
-        let token = crate::api::extract::token_of(parts);
+        let token = crate::api::extract::token_of(&parts.headers);
         let viewer = match &token {
             Some(token) => sessions::authenticate(&data, token).await?,
             None => None,
