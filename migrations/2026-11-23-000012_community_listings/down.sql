@@ -1,0 +1,10 @@
+DROP INDEX posts_community_hot_idx;
+DROP INDEX posts_community_active_idx;
+DROP INDEX posts_community_published_idx;
+DROP INDEX posts_community_score_idx;
+DROP INDEX posts_community_comment_count_idx;
+CREATE INDEX posts_community_hot_idx ON posts (community_id, hot_rank DESC, id DESC);
+CREATE INDEX posts_community_active_idx ON posts (community_id, active_rank DESC, id DESC);
+CREATE INDEX posts_community_published_idx ON posts (community_id, published_at DESC, id DESC);
+CREATE INDEX posts_community_score_idx ON posts (community_id, score DESC, id DESC);
+CREATE INDEX posts_community_comment_count_idx ON posts (community_id, comment_count DESC, id DESC);
