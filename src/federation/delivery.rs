@@ -139,10 +139,9 @@ impl FollowerInboxes {
             Some(list) => list,
             None => {
                 let generation = self.generation.load(Ordering::Acquire);
-                let list: InboxList =
-                    db::follows::follower_inboxes(conn, community_id)
-                        .await?
-                        .into();
+                let list: InboxList = db::follows::follower_inboxes(conn, community_id)
+                    .await?
+                    .into();
                 if let Ok(mut lists) = self.lists.write()
                     && self.generation.load(Ordering::Acquire) == generation
                 {
