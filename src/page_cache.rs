@@ -84,10 +84,11 @@ fn shared_key(request: &Request) -> Option<String> {
     if token_of(request.headers()).is_some() {
         return None;
     }
+    // What was asked for is part of the key: a path can answer HTML or JSON by `Accept`.
     let uri = request.uri();
     Some(match uri.query() {
-        Some(query) => format!("{}?{query}", uri.path()),
-        None => uri.path().to_string(),
+        Some(query) => format!("{accept}\n{}?{query}", uri.path()),
+        None => format!("{accept}\n{}", uri.path()),
     })
 }
 
