@@ -14,7 +14,7 @@ use crate::{
     db::{
         self,
         models::{Person, Post},
-        views::{FeedScope, PostFilter, PostSort},
+        views::{FeedScope, PostCursor, PostFilter, PostSort},
     },
     federation::activities::StoredObject,
     service::{self, posts::PostInput},
@@ -84,6 +84,9 @@ pub struct ListPosts {
     /// Hot, Active, New, Old, TopDay, TopWeek, TopMonth, TopAll or MostComments.
     sort: Option<String>,
     page: Option<i64>,
+    /// Start after the last post of a previous answer (its `next_page`), as Lemmy 0.19 does;
+    /// `page` is then ignored.
+    page_cursor: Option<String>,
     limit: Option<i64>,
     community_id: Option<i64>,
     community_name: Option<String>,
@@ -96,6 +99,7 @@ pub struct ListPosts {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListPostsResponse {
     posts: Vec<ApiPostView>,
+    /// The `page_cursor` of the page after this one, when this one is full.
     next_page: Option<String>,
 }
 
@@ -161,11 +165,27 @@ pub async fn list_posts(
     if query.show_read == Some(false) {
         filter.unread_by = viewer.as_ref().map(|v| v.id);
     }
+    let cursor = query
+        .page_cursor
+        .as_deref()
+        .map(|text| {
+            PostCursor::decode(text, sort).ok_or_else(|| {
+                ApiError::bad_request("couldnt_get_posts")
+                    .with_message("page_cursor is not one this sort gave")
+            })
+        })
+        .transpose()?;
+    filter.after = cursor.as_ref();
+    let offset = if cursor.is_some() { 0 } else { offset };
     let mut conn = data.pool.get().await?;
     let posts = db::views::filtered_posts(&mut conn, scope, sort, filter, limit, offset).await?;
+    let next_page = posts
+        .last()
+        .filter(|_| posts.len() as i64 == limit)
+        .map(|last| PostCursor::of(last, sort).encode());
     Ok(Json(ListPostsResponse {
         posts: views::post_views(&mut conn, viewer.as_ref(), &posts).await?,
-        next_page: None,
+        next_page,
     }))
 }
 

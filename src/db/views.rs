@@ -6,11 +6,11 @@ use super::{
     models::{Comment, Community, Person, Post},
     schema::{comments, communities, community_follows, people, post_reads, post_saves, posts},
 };
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use diesel::prelude::*;
 use diesel::{
     dsl::sql,
-    sql_types::{Bool, Text},
+    sql_types::{BigInt, Bool, Text},
 };
 use diesel_async::RunQueryDsl;
 
@@ -64,6 +64,84 @@ pub enum PostSort {
     MostComments,
 }
 
+impl PostSort {
+    /// The column a listing is ordered by (after `featured` in a community, before `id`),
+    /// and the SQL type of its values.
+    fn column(self) -> (&'static str, &'static str) {
+        match self {
+            PostSort::Hot => ("posts.hot_rank", "double precision"),
+            PostSort::Active => ("posts.active_rank", "double precision"),
+            PostSort::New | PostSort::Old => ("posts.published_at", "timestamptz"),
+            PostSort::TopDay | PostSort::TopWeek | PostSort::TopMonth | PostSort::TopAll => {
+                ("posts.score", "bigint")
+            }
+            PostSort::MostComments => ("posts.comment_count", "bigint"),
+        }
+    }
+}
+
+/// Where the previous page of a listing ended: its last post's place in the order. The next
+/// page starts right after it, found by index however deep it is, where an OFFSET reads and
+/// drops every row before the page (545 ms for page 5,000 of "New" at the large scale).
+/// Written as text in links and the API's `page_cursor`: `featured_value_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostCursor {
+    featured: bool,
+    /// The sort column's value, as PostgreSQL reads it back exactly.
+    value: String,
+    id: i64,
+}
+
+impl PostCursor {
+    /// The place of `view` in a listing sorted by `sort`.
+    pub fn of(view: &PostView, sort: PostSort) -> PostCursor {
+        let post = &view.post;
+        let value = match sort {
+            PostSort::Hot => post.hot_rank.to_string(),
+            PostSort::Active => post.active_rank.to_string(),
+            PostSort::New | PostSort::Old => post
+                .published_at
+                .to_rfc3339_opts(SecondsFormat::Micros, true),
+            PostSort::TopDay | PostSort::TopWeek | PostSort::TopMonth | PostSort::TopAll => {
+                post.score.to_string()
+            }
+            PostSort::MostComments => post.comment_count.to_string(),
+        };
+        PostCursor {
+            featured: post.featured,
+            value,
+            id: post.id,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}_{}_{}", u8::from(self.featured), self.value, self.id)
+    }
+
+    /// Reads a cursor written by [`PostCursor::encode`] for the same sort; `None` if it is
+    /// not one.
+    pub fn decode(text: &str, sort: PostSort) -> Option<PostCursor> {
+        let mut parts = text.splitn(3, '_');
+        let featured = match parts.next()? {
+            "0" => false,
+            "1" => true,
+            _ => return None,
+        };
+        let value = parts.next()?;
+        let id = parts.next()?.parse::<i64>().ok()?;
+        let valid = match sort.column().1 {
+            "double precision" => value.parse::<f64>().is_ok_and(f64::is_finite),
+            "timestamptz" => DateTime::parse_from_rfc3339(value).is_ok(),
+            _ => value.parse::<i64>().is_ok(),
+        };
+        valid.then(|| PostCursor {
+            featured,
+            value: value.to_string(),
+            id,
+        })
+    }
+}
+
 pub async fn post(conn: &mut Connection, post_id: i64) -> DbResult<Option<PostView>> {
     Ok(posts::table
         .inner_join(people::table)
@@ -84,6 +162,8 @@ pub struct PostFilter<'a> {
     pub saved_by: Option<i64>,
     /// Leave out posts this person read.
     pub unread_by: Option<i64>,
+    /// Start after this place in the order (the offset is then 0).
+    pub after: Option<&'a PostCursor>,
 }
 
 /// A page of a feed. Deleted and removed posts are left out.
@@ -158,6 +238,51 @@ pub async fn filtered_posts(
     if matches!(scope, FeedScope::Community(_)) {
         // Featured (pinned) posts open their community's page, as on Lemmy.
         query = query.order(posts::featured.desc());
+    }
+    if let Some(cursor) = filter.after {
+        // Rows after the cursor in the listing's order, as a row comparison the sort's index
+        // answers: (featured, column, id) all descending in a community, or without
+        // `featured` elsewhere; "Old" goes up, after featured posts going down.
+        let (column, sql_type) = sort.column();
+        let value = "CAST(";
+        let value_end = format!(" AS {sql_type})");
+        let in_community = matches!(scope, FeedScope::Community(_));
+        query = match (sort == PostSort::Old, in_community) {
+            (false, true) => query.filter(
+                sql::<Bool>(&format!("(posts.featured, {column}, posts.id) < ("))
+                    .bind::<Bool, _>(cursor.featured)
+                    .sql(&format!(", {value}"))
+                    .bind::<Text, _>(cursor.value.clone())
+                    .sql(&format!("{value_end}, "))
+                    .bind::<BigInt, _>(cursor.id)
+                    .sql(")"),
+            ),
+            (false, false) => query.filter(
+                sql::<Bool>(&format!("({column}, posts.id) < ({value}"))
+                    .bind::<Text, _>(cursor.value.clone())
+                    .sql(&format!("{value_end}, "))
+                    .bind::<BigInt, _>(cursor.id)
+                    .sql(")"),
+            ),
+            (true, true) => query.filter(
+                sql::<Bool>("(posts.featured < ")
+                    .bind::<Bool, _>(cursor.featured)
+                    .sql(" OR (posts.featured = ")
+                    .bind::<Bool, _>(cursor.featured)
+                    .sql(&format!(" AND ({column}, posts.id) > ({value}"))
+                    .bind::<Text, _>(cursor.value.clone())
+                    .sql(&format!("{value_end}, "))
+                    .bind::<BigInt, _>(cursor.id)
+                    .sql(")))"),
+            ),
+            (true, false) => query.filter(
+                sql::<Bool>(&format!("({column}, posts.id) > ({value}"))
+                    .bind::<Text, _>(cursor.value.clone())
+                    .sql(&format!("{value_end}, "))
+                    .bind::<BigInt, _>(cursor.id)
+                    .sql(")"),
+            ),
+        };
     }
     let top_since = |days: i64| Utc::now() - Duration::days(days);
     query = match sort {

@@ -27,6 +27,8 @@ use serde::Deserialize;
 pub struct ListingQuery {
     pub sort: Option<String>,
     pub page: Option<i64>,
+    /// Where the page starts (from a "next" link).
+    pub after: Option<String>,
 }
 
 /// A community named `name` (local) or `name@domain` (remote, stored here).
@@ -103,12 +105,13 @@ async fn community_page_inner(parts: &mut Parts, name: &str) -> WebResult<Respon
     let (sort_key, sort) = parse_sort(query.sort.as_deref())?;
     let page_number = parse_page(query.page)?;
     let mut conn = page.data.pool.get().await?;
-    let (cards, has_more) = super::home::listing(
+    let (cards, next) = super::home::listing(
         &mut conn,
         &page,
         FeedScope::Community(community.id),
         sort,
         page_number,
+        query.after.as_deref(),
     )
     .await?;
     let counts = db::communities::counts(&mut conn, &[community.id])
@@ -162,7 +165,12 @@ async fn community_page_inner(parts: &mut Parts, name: &str) -> WebResult<Respon
             })
             .collect(),
         posts: cards,
-        next_page: has_more.then(|| link(sort_key, page_number + 1)),
+        next_page: next.map(|after| {
+            format!(
+                "{}&after={after}",
+                link(sort_key, (page_number + 1).min(super::home::MAX_PAGE))
+            )
+        }),
         previous_page: (page_number > 1).then(|| link(sort_key, page_number - 1)),
         origin_url: community.ap_id.clone(),
         topic: community.topic.clone().unwrap_or_default(),

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::db::{
     self,
-    views::{FeedScope, PostSort},
+    views::{FeedScope, PostCursor, PostFilter, PostSort},
 };
 use askama::Template;
 use axum::{extract::Query, response::Response};
@@ -34,35 +34,53 @@ pub fn parse_sort(value: Option<&str>) -> WebResult<(&'static str, PostSort)> {
         .ok_or_else(|| WebError::BadRequest(format!("There is no sort called {value:?}.")))
 }
 
+/// The highest page number a link names (pages past it are still reached by cursor).
+pub const MAX_PAGE: i64 = 10_000;
+
 pub fn parse_page(page: Option<i64>) -> WebResult<i64> {
     match page.unwrap_or(1) {
-        page @ 1..=10_000 => Ok(page),
+        page @ 1..=MAX_PAGE => Ok(page),
         _ => Err(WebError::BadRequest("Pages are numbered from 1.".into())),
     }
 }
 
-/// One page of a feed as cards, and whether another page follows (one row more is read
-/// to know).
+/// One page of a feed as cards, and where the next page starts if there is one (one row
+/// more is read to know). A page reached by a "next" link starts after its cursor; one asked
+/// for by number skips the rows before it.
 pub async fn listing(
     conn: &mut db::Connection,
     page: &PageContext,
     scope: FeedScope,
     sort: PostSort,
     page_number: i64,
-) -> WebResult<(Vec<PostCard>, bool)> {
-    let mut posts = db::views::posts(
-        conn,
-        scope,
-        sort,
-        PAGE_SIZE + 1,
-        (page_number - 1) * PAGE_SIZE,
-    )
-    .await?;
+    after: Option<&str>,
+) -> WebResult<(Vec<PostCard>, Option<String>)> {
+    let after = after
+        .map(|text| {
+            PostCursor::decode(text, sort)
+                .ok_or_else(|| WebError::BadRequest("That page link is not valid.".into()))
+        })
+        .transpose()?;
+    let offset = if after.is_some() {
+        0
+    } else {
+        (page_number - 1) * PAGE_SIZE
+    };
+    let filter = PostFilter {
+        after: after.as_ref(),
+        ..PostFilter::default()
+    };
+    let mut posts =
+        db::views::filtered_posts(conn, scope, sort, filter, PAGE_SIZE + 1, offset).await?;
     let has_more = posts.len() as i64 > PAGE_SIZE;
     posts.truncate(PAGE_SIZE as usize);
+    let next = posts
+        .last()
+        .filter(|_| has_more)
+        .map(|last| PostCursor::of(last, sort).encode());
     Ok((
         views::post_cards(conn, page.viewer.as_ref(), &posts).await?,
-        has_more,
+        next,
     ))
 }
 
@@ -71,6 +89,8 @@ pub struct FeedQuery {
     feed: Option<String>,
     sort: Option<String>,
     page: Option<i64>,
+    /// Where the page starts (from a "next" link).
+    after: Option<String>,
 }
 
 pub struct Tab {
@@ -110,7 +130,15 @@ pub async fn home(page: PageContext, Query(query): Query<FeedQuery>) -> WebResul
     let (sort_key, sort) = parse_sort(query.sort.as_deref())?;
     let page_number = parse_page(query.page)?;
     let mut conn = page.data.pool.get().await?;
-    let (cards, has_more) = listing(&mut conn, &page, scope, sort, page_number).await?;
+    let (cards, next) = listing(
+        &mut conn,
+        &page,
+        scope,
+        sort,
+        page_number,
+        query.after.as_deref(),
+    )
+    .await?;
     let link = |feed: &str, sort: &str, page: i64| format!("/?feed={feed}&sort={sort}&page={page}");
     let mut feeds = Vec::new();
     if signed_in {
@@ -144,7 +172,12 @@ pub async fn home(page: PageContext, Query(query): Query<FeedQuery>) -> WebResul
         feeds,
         sorts,
         posts: cards,
-        next_page: has_more.then(|| link(feed, sort_key, page_number + 1)),
+        next_page: next.map(|after| {
+            format!(
+                "{}&after={after}",
+                link(feed, sort_key, (page_number + 1).min(MAX_PAGE))
+            )
+        }),
         previous_page: (page_number > 1).then(|| link(feed, sort_key, page_number - 1)),
         signed_in,
     }))
