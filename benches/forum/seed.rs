@@ -714,6 +714,12 @@ pub async fn counter_mismatches(conn: &mut AsyncPgConnection) -> Vec<String> {
     let mut problems = Vec::new();
     for (what, query) in [
         (
+            "community subscribers",
+            "SELECT count(*) FROM communities c LEFT JOIN (SELECT community_id, count(*) AS n
+                 FROM community_follows WHERE NOT pending GROUP BY community_id) f
+                 ON f.community_id = c.id WHERE c.subscribers <> coalesce(f.n, 0)",
+        ),
+        (
             "post scores",
             "SELECT count(*) FROM posts p LEFT JOIN (SELECT post_id, sum(score) AS s,
                  count(*) FILTER (WHERE score = 1) AS up FROM post_votes GROUP BY post_id) v

@@ -191,7 +191,7 @@ pub async fn list(
 ) -> DbResult<Vec<Community>> {
     use diesel::{
         dsl::sql,
-        sql_types::{BigInt, Bool, Text},
+        sql_types::{Bool, Text},
     };
     let mut query = communities::table
         .filter(communities::deleted.eq(false))
@@ -225,14 +225,9 @@ pub async fn list(
         );
     }
     query = match sort {
-        CommunitySort::Popular => query.order((
-            sql::<BigInt>(
-                "(SELECT count(*) FROM community_follows f \
-                 WHERE f.community_id = communities.id AND NOT f.pending)",
-            )
-            .desc(),
-            communities::id.asc(),
-        )),
+        CommunitySort::Popular => {
+            query.order((communities::subscribers.desc(), communities::id.asc()))
+        }
         CommunitySort::New => query.order(communities::published_at.desc()),
         CommunitySort::Old => query.order(communities::published_at.asc()),
         CommunitySort::Name => query.order(communities::name.asc()),
@@ -255,20 +250,21 @@ pub async fn counts(
     ids: &[i64],
 ) -> DbResult<std::collections::HashMap<i64, CommunityCounts>> {
     use super::schema::posts;
-    use diesel::dsl::count_star;
     let mut result: std::collections::HashMap<i64, CommunityCounts> = ids
         .iter()
         .map(|id| (*id, CommunityCounts::default()))
         .collect();
-    let followers: Vec<(i64, i64, i64)> = community_follows::table
-        .inner_join(people::table)
-        .filter(community_follows::community_id.eq_any(ids))
-        .filter(community_follows::pending.eq(false))
-        .group_by(community_follows::community_id)
+    // The total is kept on the community (a trigger follows every change of a follow);
+    // the local followers are counted, which only reads the follows of local people.
+    let followers: Vec<(i64, i64, i64)> = communities::table
+        .filter(communities::id.eq_any(ids))
         .select((
-            community_follows::community_id,
-            count_star(),
-            diesel::dsl::sql::<diesel::sql_types::BigInt>("count(*) FILTER (WHERE people.local)"),
+            communities::id,
+            communities::subscribers,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM community_follows f JOIN people p ON p.id = f.person_id \
+                 WHERE f.community_id = communities.id AND NOT f.pending AND p.local)",
+            ),
         ))
         .load(conn)
         .await?;

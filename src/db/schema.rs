@@ -97,6 +97,7 @@ diesel::table! {
         last_refreshed_at -> Timestamptz,
         deleted -> Bool,
         topic -> Nullable<Text>,
+        subscribers -> Int8,
     }
 }
 
