@@ -15,6 +15,17 @@ use reqwest_middleware::ClientWithMiddleware;
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Notify;
 
+/// The context of a request, as the federation middleware (the outermost layer) hands it to
+/// every request; for middleware, which cannot take it as an extractor.
+pub fn of_request(
+    request: &axum::extract::Request,
+) -> Option<activitypub_federation::config::Data<Context>> {
+    request
+        .extensions()
+        .get::<activitypub_federation::config::FederationConfig<Context>>()
+        .map(|config| config.to_request_data())
+}
+
 /// Timeouts for every outgoing request; a slow peer must not hold a worker for long.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

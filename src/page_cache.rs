@@ -14,8 +14,7 @@
 //! minutes ago" age. Only complete `200` answers in HTML or JSON are kept, never one that
 //! sets a cookie or carries the reader's CSRF token.
 
-use crate::{api::extract::token_of, context::Context, db, web::session::CsrfToken};
-use activitypub_federation::config::FederationConfig;
+use crate::{api::extract::token_of, db, web::session::CsrfToken};
 use axum::{
     body::{Body, Bytes},
     extract::Request,
@@ -96,11 +95,7 @@ pub async fn serve(request: Request, next: Next) -> Response {
     let Some(key) = shared_key(&request) else {
         return next.run(request).await;
     };
-    let Some(ctx) = request
-        .extensions()
-        .get::<FederationConfig<Context>>()
-        .map(|config| config.to_request_data())
-    else {
+    let Some(ctx) = crate::context::of_request(&request) else {
         return next.run(request).await;
     };
     let version = match ctx.pool.get().await {

@@ -6,9 +6,7 @@
 use crate::{
     api::extract::{client_address, token_of},
     config::Settings,
-    context::Context,
 };
-use activitypub_federation::config::FederationConfig;
 use axum::{
     extract::Request,
     http::{HeaderValue, Method, StatusCode, header},
@@ -98,11 +96,7 @@ pub async fn limit(request: Request, next: Next) -> Response {
     if !is_write {
         return next.run(request).await;
     }
-    let Some(ctx) = request
-        .extensions()
-        .get::<FederationConfig<Context>>()
-        .map(|config| config.to_request_data())
-    else {
+    let Some(ctx) = crate::context::of_request(&request) else {
         return next.run(request).await;
     };
     let limits = &ctx.rate_limits;
