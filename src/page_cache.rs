@@ -31,14 +31,15 @@ const CAPACITY: u64 = 32 * 1024 * 1024;
 /// The largest answer worth keeping.
 const LARGEST: usize = 1024 * 1024;
 
-struct Copy {
+/// A kept answer, and the content version it was made under.
+struct KeptPage {
     version: i64,
     headers: HeaderMap,
     body: Bytes,
 }
 
 pub struct PageCache {
-    copies: moka::sync::Cache<String, Arc<Copy>>,
+    copies: moka::sync::Cache<String, Arc<KeptPage>>,
 }
 
 impl Default for PageCache {
@@ -46,7 +47,7 @@ impl Default for PageCache {
         PageCache {
             copies: moka::sync::Cache::builder()
                 .max_capacity(CAPACITY)
-                .weigher(|key: &String, copy: &Arc<Copy>| {
+                .weigher(|key: &String, copy: &Arc<KeptPage>| {
                     u32::try_from(key.len() + copy.body.len()).unwrap_or(u32::MAX)
                 })
                 .time_to_live(KEPT)
@@ -135,7 +136,7 @@ pub async fn serve(request: Request, next: Next) -> Response {
     if !personal && body.len() <= LARGEST {
         ctx.page_cache.copies.insert(
             key,
-            Arc::new(Copy {
+            Arc::new(KeptPage {
                 version,
                 headers: parts.headers.clone(),
                 body: body.clone(),
