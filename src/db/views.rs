@@ -64,18 +64,44 @@ pub enum PostSort {
     MostComments,
 }
 
+/// What a sort column holds, for reading a cursor's value back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortValue {
+    Float,
+    Time,
+    Integer,
+}
+
+impl SortValue {
+    fn sql_type(self) -> &'static str {
+        match self {
+            SortValue::Float => "double precision",
+            SortValue::Time => "timestamptz",
+            SortValue::Integer => "bigint",
+        }
+    }
+
+    fn is_valid(self, text: &str) -> bool {
+        match self {
+            SortValue::Float => text.parse::<f64>().is_ok_and(f64::is_finite),
+            SortValue::Time => DateTime::parse_from_rfc3339(text).is_ok(),
+            SortValue::Integer => text.parse::<i64>().is_ok(),
+        }
+    }
+}
+
 impl PostSort {
     /// The column a listing is ordered by (after `featured` in a community, before `id`),
-    /// and the SQL type of its values.
-    fn column(self) -> (&'static str, &'static str) {
+    /// and what it holds.
+    fn column(self) -> (&'static str, SortValue) {
         match self {
-            PostSort::Hot => ("posts.hot_rank", "double precision"),
-            PostSort::Active => ("posts.active_rank", "double precision"),
-            PostSort::New | PostSort::Old => ("posts.published_at", "timestamptz"),
+            PostSort::Hot => ("posts.hot_rank", SortValue::Float),
+            PostSort::Active => ("posts.active_rank", SortValue::Float),
+            PostSort::New | PostSort::Old => ("posts.published_at", SortValue::Time),
             PostSort::TopDay | PostSort::TopWeek | PostSort::TopMonth | PostSort::TopAll => {
-                ("posts.score", "bigint")
+                ("posts.score", SortValue::Integer)
             }
-            PostSort::MostComments => ("posts.comment_count", "bigint"),
+            PostSort::MostComments => ("posts.comment_count", SortValue::Integer),
         }
     }
 }
@@ -129,12 +155,7 @@ impl PostCursor {
         };
         let value = parts.next()?;
         let id = parts.next()?.parse::<i64>().ok()?;
-        let valid = match sort.column().1 {
-            "double precision" => value.parse::<f64>().is_ok_and(f64::is_finite),
-            "timestamptz" => DateTime::parse_from_rfc3339(value).is_ok(),
-            _ => value.parse::<i64>().is_ok(),
-        };
-        valid.then(|| PostCursor {
+        sort.column().1.is_valid(value).then(|| PostCursor {
             featured,
             value: value.to_string(),
             id,
@@ -240,48 +261,44 @@ pub async fn filtered_posts(
         query = query.order(posts::featured.desc());
     }
     if let Some(cursor) = filter.after {
-        // Rows after the cursor in the listing's order, as a row comparison the sort's index
-        // answers: (featured, column, id) all descending in a community, or without
-        // `featured` elsewhere; "Old" goes up, after featured posts going down.
-        let (column, sql_type) = sort.column();
-        let value = "CAST(";
-        let value_end = format!(" AS {sql_type})");
+        // Rows after the cursor in the listing's order. Descending in a community, the row
+        // comparison (featured, column, id) is answered by the community's sort index; "Old"
+        // there goes up after featured posts going down, which no row comparison says.
+        // Elsewhere there is no `featured` in the order.
+        let (column, kind) = sort.column();
+        let op = if sort == PostSort::Old { ">" } else { "<" };
+        let value_end = format!(" AS {})", kind.sql_type());
         let in_community = matches!(scope, FeedScope::Community(_));
-        query = match (sort == PostSort::Old, in_community) {
-            (false, true) => query.filter(
+        query = if !in_community {
+            query.filter(
+                sql::<Bool>(&format!("({column}, posts.id) {op} (CAST("))
+                    .bind::<Text, _>(cursor.value.clone())
+                    .sql(&format!("{value_end}, "))
+                    .bind::<BigInt, _>(cursor.id)
+                    .sql(")"),
+            )
+        } else if sort != PostSort::Old {
+            query.filter(
                 sql::<Bool>(&format!("(posts.featured, {column}, posts.id) < ("))
                     .bind::<Bool, _>(cursor.featured)
-                    .sql(&format!(", {value}"))
+                    .sql(", CAST(")
                     .bind::<Text, _>(cursor.value.clone())
                     .sql(&format!("{value_end}, "))
                     .bind::<BigInt, _>(cursor.id)
                     .sql(")"),
-            ),
-            (false, false) => query.filter(
-                sql::<Bool>(&format!("({column}, posts.id) < ({value}"))
-                    .bind::<Text, _>(cursor.value.clone())
-                    .sql(&format!("{value_end}, "))
-                    .bind::<BigInt, _>(cursor.id)
-                    .sql(")"),
-            ),
-            (true, true) => query.filter(
+            )
+        } else {
+            query.filter(
                 sql::<Bool>("(posts.featured < ")
                     .bind::<Bool, _>(cursor.featured)
                     .sql(" OR (posts.featured = ")
                     .bind::<Bool, _>(cursor.featured)
-                    .sql(&format!(" AND ({column}, posts.id) > ({value}"))
+                    .sql(&format!(" AND ({column}, posts.id) > (CAST("))
                     .bind::<Text, _>(cursor.value.clone())
                     .sql(&format!("{value_end}, "))
                     .bind::<BigInt, _>(cursor.id)
                     .sql(")))"),
-            ),
-            (true, false) => query.filter(
-                sql::<Bool>(&format!("({column}, posts.id) > ({value}"))
-                    .bind::<Text, _>(cursor.value.clone())
-                    .sql(&format!("{value_end}, "))
-                    .bind::<BigInt, _>(cursor.id)
-                    .sql(")"),
-            ),
+            )
         };
     }
     let top_since = |days: i64| Utc::now() - Duration::days(days);
