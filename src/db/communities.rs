@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 pub async fn insert(conn: &mut Connection, form: &CommunityForm) -> DbResult<Community> {
+    super::memo::forget_all();
     Ok(diesel::insert_into(communities::table)
         .values(form)
         .returning(Community::as_returning())
@@ -31,6 +32,7 @@ pub async fn upsert_remote(
     if existing_local == Some(true) {
         return Ok(None);
     }
+    super::memo::forget_all();
     Ok(diesel::insert_into(communities::table)
         .values(form)
         .on_conflict(communities::ap_id)
@@ -100,6 +102,7 @@ pub async fn follower_count(conn: &mut Connection, community_id: i64) -> DbResul
 }
 
 pub async fn mark_deleted(conn: &mut Connection, id: i64) -> DbResult<()> {
+    super::memo::forget_all();
     diesel::update(communities::table.find(id))
         .set(communities::deleted.eq(true))
         .execute(conn)
@@ -325,6 +328,7 @@ pub async fn is_moderator(
 }
 
 pub async fn set_topic(conn: &mut Connection, id: i64, topic: Option<&str>) -> DbResult<()> {
+    super::memo::forget_all();
     diesel::update(communities::table.find(id))
         .set(communities::topic.eq(topic))
         .execute(conn)

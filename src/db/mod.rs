@@ -7,6 +7,7 @@ pub mod communities;
 pub mod deliveries;
 pub mod follows;
 pub mod instances;
+pub mod memo;
 pub mod models;
 pub mod moderation;
 pub mod modlog;

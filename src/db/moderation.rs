@@ -122,6 +122,7 @@ pub async fn set_site_ban(
     banned: bool,
     expires_at: Option<DateTime<Utc>>,
 ) -> DbResult<Person> {
+    super::memo::forget_all();
     Ok(diesel::update(people::table.find(person_id))
         .set((
             people::banned.eq(banned),
@@ -210,6 +211,7 @@ pub async fn purge_person(conn: &mut Connection, person_id: i64) -> DbResult<()>
     .into_iter()
     .map(|row| row.id)
     .collect();
+    super::memo::forget_all();
     diesel::delete(people::table.find(person_id))
         .execute(conn)
         .await?;
@@ -277,6 +279,7 @@ async fn recount_comments(conn: &mut Connection, comment_ids: &[i64]) -> DbResul
 /// every count that mentions them).
 pub async fn purge_community(conn: &mut Connection, community_id: i64) -> DbResult<()> {
     use super::schema::communities;
+    super::memo::forget_all();
     diesel::delete(communities::table.find(community_id))
         .execute(conn)
         .await?;

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 pub async fn insert(conn: &mut Connection, form: &PersonForm) -> DbResult<Person> {
+    super::memo::forget_all();
     Ok(diesel::insert_into(people::table)
         .values(form)
         .returning(Person::as_returning())
@@ -29,6 +30,7 @@ pub async fn upsert_remote(conn: &mut Connection, form: &PersonForm) -> DbResult
     if existing_local == Some(true) {
         return Ok(None);
     }
+    super::memo::forget_all();
     Ok(diesel::insert_into(people::table)
         .values(form)
         .on_conflict(people::ap_id)
@@ -88,6 +90,7 @@ pub async fn account(conn: &mut Connection, person_id: i64) -> DbResult<Option<L
 
 /// Marks a person gone (their server answered 410 Gone, or they deleted themselves).
 pub async fn mark_deleted(conn: &mut Connection, id: i64) -> DbResult<()> {
+    super::memo::forget_all();
     diesel::update(people::table.find(id))
         .set(people::deleted.eq(true))
         .execute(conn)
@@ -221,6 +224,7 @@ pub async fn update_profile(
     bio_source: Option<&str>,
     bio_html: Option<&str>,
 ) -> DbResult<Person> {
+    super::memo::forget_all();
     Ok(diesel::update(people::table.find(id))
         .set((
             people::display_name.eq(display_name),

@@ -10,7 +10,8 @@
 //! 6. its id was not received before (a replay is answered 202 and not processed again).
 //!
 //! Then the activity is applied (`activities::dispatch`); types Guild does not act on are
-//! acknowledged and logged. Its id is recorded, together with the community's relay of it
+//! acknowledged and logged. The people and communities it reads are read once
+//! (`db::memo`). Its id is recorded, together with the community's relay of it
 //! when it happened in a local community, in one transaction.
 
 use super::{
@@ -63,7 +64,7 @@ impl IntoResponse for InboxOutcome {
 }
 
 pub async fn shared_inbox(data: Data<Context>, request: Request) -> FederationResult<InboxOutcome> {
-    counted(&data, receive(&data, request).await)
+    db::memo::scope(async { counted(&data, receive(&data, request).await) }).await
 }
 
 /// Counts the outcome of an inbox POST for the metrics.
@@ -91,10 +92,13 @@ pub async fn person_inbox(
     data: Data<Context>,
     request: Request,
 ) -> FederationResult<InboxOutcome> {
-    let mut conn = data.pool.get().await?;
-    local_person(&mut conn, &name).await?;
-    drop(conn);
-    counted(&data, receive(&data, request).await)
+    db::memo::scope(async {
+        let mut conn = data.pool.get().await?;
+        local_person(&mut conn, &name).await?;
+        drop(conn);
+        counted(&data, receive(&data, request).await)
+    })
+    .await
 }
 
 pub async fn community_inbox(
@@ -102,10 +106,13 @@ pub async fn community_inbox(
     data: Data<Context>,
     request: Request,
 ) -> FederationResult<InboxOutcome> {
-    let mut conn = data.pool.get().await?;
-    local_community(&mut conn, &name).await?;
-    drop(conn);
-    counted(&data, receive(&data, request).await)
+    db::memo::scope(async {
+        let mut conn = data.pool.get().await?;
+        local_community(&mut conn, &name).await?;
+        drop(conn);
+        counted(&data, receive(&data, request).await)
+    })
+    .await
 }
 
 /// The parts of an activity the gate needs, whatever its type.

@@ -157,9 +157,11 @@ pub(crate) async fn local_community(
     conn: &mut Connection,
     name: &str,
 ) -> FederationResult<Community> {
-    db::communities::local_by_name(conn, name)
+    let community = db::communities::local_by_name(conn, name)
         .await?
-        .ok_or(FederationError::NotFound("community"))
+        .ok_or(FederationError::NotFound("community"))?;
+    db::memo::remember_community(&community);
+    Ok(community)
 }
 
 /// Refuses to fetch from instances the federation policy refuses. The federation library

@@ -270,7 +270,7 @@ pub async fn delete_post(
 
 pub(super) async fn community_of(ctx: &Context, post: &Post) -> ServiceResult<Community> {
     let mut conn = ctx.pool.get().await?;
-    db::communities::by_id(&mut conn, post.community_id)
+    db::memo::community_by_id(&mut conn, post.community_id)
         .await?
         .ok_or(ServiceError::NotFound("community"))
 }

@@ -82,7 +82,7 @@ impl PostOrComment {
                 let (post, _) = note.parent(data).await?;
                 let mut conn = data.pool.get().await?;
                 CommunityActor::new(
-                    db::communities::by_id(&mut conn, post.community_id)
+                    db::memo::community_by_id(&mut conn, post.community_id)
                         .await?
                         .ok_or(FederationError::NotFound("community"))?,
                 )

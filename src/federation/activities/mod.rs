@@ -495,12 +495,12 @@ impl StoredObject {
     ) -> DbResult<Option<db::models::Community>> {
         let post_id = match self {
             StoredObject::Post(post) => {
-                return db::communities::by_id(conn, post.community_id).await;
+                return db::memo::community_by_id(conn, post.community_id).await;
             }
             StoredObject::Comment(comment) => comment.post_id,
         };
         match db::posts::by_id(conn, post_id).await? {
-            Some(post) => db::communities::by_id(conn, post.community_id).await,
+            Some(post) => db::memo::community_by_id(conn, post.community_id).await,
             None => Ok(None),
         }
     }

@@ -204,7 +204,7 @@ impl Object for CommunityActor {
 
     async fn read_from_id(object_id: Url, data: &Data<Context>) -> FederationResult<Option<Self>> {
         let mut conn = data.pool.get().await?;
-        db::communities::by_ap_id(&mut conn, object_id.as_str())
+        db::memo::community_by_ap_id(&mut conn, object_id.as_str())
             .await?
             .map(CommunityActor::new)
             .transpose()

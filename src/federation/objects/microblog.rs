@@ -96,7 +96,7 @@ impl MicroblogNote {
             .collect();
         let mut conn = data.pool.get().await?;
         for url in &candidates {
-            if let Some(community) = db::communities::by_ap_id(&mut conn, url.as_str()).await? {
+            if let Some(community) = db::memo::community_by_ap_id(&mut conn, url.as_str()).await? {
                 return CommunityActor::new(community);
             }
         }

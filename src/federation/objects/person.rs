@@ -176,7 +176,7 @@ impl Object for PersonActor {
 
     async fn read_from_id(object_id: Url, data: &Data<Context>) -> FederationResult<Option<Self>> {
         let mut conn = data.pool.get().await?;
-        db::people::by_ap_id(&mut conn, object_id.as_str())
+        db::memo::person_by_ap_id(&mut conn, object_id.as_str())
             .await?
             .map(PersonActor::new)
             .transpose()

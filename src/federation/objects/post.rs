@@ -140,7 +140,7 @@ impl PageJson {
         }
         let mut conn = data.pool.get().await?;
         for url in self.to.iter().chain(&self.cc) {
-            if let Some(community) = db::communities::by_ap_id(&mut conn, url.as_str()).await? {
+            if let Some(community) = db::memo::community_by_ap_id(&mut conn, url.as_str()).await? {
                 return CommunityActor::new(community);
             }
         }
