@@ -8,7 +8,7 @@ use super::{
 use diesel::{
     dsl::sql,
     prelude::*,
-    sql_types::{BigInt, Timestamptz},
+    sql_types::{Array, BigInt, Timestamptz},
 };
 use diesel_async::RunQueryDsl;
 
@@ -16,6 +16,16 @@ pub async fn next_id(conn: &mut Connection) -> DbResult<i64> {
     Ok(diesel::select(sql::<BigInt>("nextval('comments_id_seq')"))
         .get_result(conn)
         .await?)
+}
+
+diesel::define_sql_function! {
+    /// Migration 000014: counts a new comment on its post (count, newest comment time,
+    /// active rank) and its ancestors (reply counts), in one round trip of planned-once SQL.
+    fn guild_count_new_comment(
+        commented_post: BigInt,
+        ancestor_ids: Array<BigInt>,
+        written: Timestamptz,
+    ) -> Nullable<Integer>;
 }
 
 /// Inserts a comment unless its id is known, and counts it on its post and ancestors.
@@ -30,21 +40,13 @@ pub async fn insert_new(conn: &mut Connection, form: &CommentForm) -> DbResult<O
         .await
         .optional()?;
     if let Some(comment) = &inserted {
-        // One statement for the post's three counters: on the inbox path every round trip
-        // counts. The right-hand sides all see the row as it was before this update.
-        diesel::update(posts::table.find(comment.post_id))
-            .set((
-                posts::comment_count.eq(posts::comment_count + 1),
-                posts::newest_comment_at.eq(sql::<Timestamptz>("greatest(newest_comment_at, ")
-                    .bind::<Timestamptz, _>(comment.published_at)
-                    .sql(")")),
-                posts::active_rank.eq(sql("guild_hot_rank(score, greatest(newest_comment_at, ")
-                    .bind::<Timestamptz, _>(comment.published_at)
-                    .sql("))")),
-            ))
-            .execute(conn)
-            .await?;
-        count_on_ancestors(conn, comment, 1).await?;
+        diesel::select(guild_count_new_comment(
+            comment.post_id,
+            &comment.ancestors,
+            comment.published_at,
+        ))
+        .get_result::<Option<i32>>(conn)
+        .await?;
     }
     Ok(inserted)
 }

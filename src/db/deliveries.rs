@@ -6,7 +6,11 @@ use super::{
     schema::{deliveries, delivery_workers, instances, received_activities, sent_activities},
 };
 use chrono::{DateTime, Utc};
-use diesel::{dsl::now, prelude::*};
+use diesel::{
+    dsl::now,
+    prelude::*,
+    sql_types::{Array, Jsonb, Nullable, Text},
+};
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
 use url::Url;
@@ -46,6 +50,21 @@ fn domain_of(inbox: &str) -> String {
         .unwrap_or_default()
 }
 
+diesel::define_sql_function! {
+    /// Migration 000014: stores an activity and queues its deliveries in one round trip.
+    #[allow(clippy::too_many_arguments)]
+    fn guild_enqueue(
+        activity_ap_id: Text,
+        actor: Text,
+        activity_kind: Text,
+        activity: Jsonb,
+        activity_object: Nullable<Text>,
+        key_of_object: Text,
+        inbox_urls: Array<Text>,
+        inbox_domains: Array<Text>,
+    ) -> BigInt;
+}
+
 /// Stores an activity we publish and queues it for each inbox. Run in the transaction of
 /// the change that caused it.
 pub async fn enqueue(
@@ -58,36 +77,19 @@ pub async fn enqueue(
 ) -> DbResult<i64> {
     let object = &data["object"];
     let object_ap_id = object.as_str().or_else(|| object["id"].as_str());
-    let activity_id: i64 = diesel::insert_into(sent_activities::table)
-        .values((
-            sent_activities::ap_id.eq(ap_id),
-            sent_activities::actor_ap_id.eq(actor_ap_id),
-            sent_activities::kind.eq(kind),
-            sent_activities::data.eq(data),
-            sent_activities::object_ap_id.eq(object_ap_id),
-        ))
-        .returning(sent_activities::id)
-        .get_result(conn)
-        .await?;
-    let key = object_key(data);
-    let rows: Vec<_> = inboxes
-        .iter()
-        .map(|inbox| {
-            (
-                deliveries::activity_id.eq(activity_id),
-                deliveries::inbox_url.eq(inbox),
-                deliveries::instance_domain.eq(domain_of(inbox)),
-                deliveries::object_key.eq(&key),
-            )
-        })
-        .collect();
-    if !rows.is_empty() {
-        diesel::insert_into(deliveries::table)
-            .values(rows)
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
-    }
+    let domains: Vec<String> = inboxes.iter().map(|inbox| domain_of(inbox)).collect();
+    let activity_id = diesel::select(guild_enqueue(
+        ap_id,
+        actor_ap_id,
+        kind,
+        data,
+        object_ap_id,
+        object_key(data),
+        inboxes,
+        domains,
+    ))
+    .get_result(conn)
+    .await?;
     Ok(activity_id)
 }
 

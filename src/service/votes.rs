@@ -54,79 +54,64 @@ pub async fn vote(
     };
     let new_vote = Vote::new(data, kind, &voter.ap_id, &object_ap_id, &community.ap_id)?;
     let activity_id = (score != 0).then(|| new_vote.id.to_string());
-    let updated = conn
-        .transaction::<_, DbError, _>(async |conn| {
-            let (item, previous_score, previous_activity) = match target {
-                StoredObject::Post(post) => {
-                    let change = db::votes::set_post_vote(
-                        conn,
-                        post.id,
-                        voter.id,
-                        score,
-                        activity_id.as_deref(),
-                    )
-                    .await?;
-                    (
-                        StoredObject::Post(change.item),
-                        change.previous_score,
-                        change.previous_activity,
-                    )
-                }
-                StoredObject::Comment(comment) => {
-                    let change = db::votes::set_comment_vote(
-                        conn,
-                        comment.id,
-                        voter.id,
-                        score,
-                        activity_id.as_deref(),
-                    )
-                    .await?;
-                    (
-                        StoredObject::Comment(change.item),
-                        change.previous_score,
-                        change.previous_activity,
-                    )
-                }
-            };
-            if previous_score == score {
-                return Ok(item);
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let previous = match target {
+            StoredObject::Post(post) => {
+                db::votes::set_post_vote(conn, post.id, voter.id, score, activity_id.as_deref())
+                    .await?
             }
-            if score != 0 {
-                publish_in_community(conn, data, &community, &new_vote.id, "Like", &new_vote)
-                    .await?;
+            StoredObject::Comment(comment) => {
+                db::votes::set_comment_vote(
+                    conn,
+                    comment.id,
+                    voter.id,
+                    score,
+                    activity_id.as_deref(),
+                )
+                .await?
+            }
+        };
+        let (previous_score, previous_activity) = (previous.score, previous.activity);
+        if previous_score == score {
+            return Ok(());
+        }
+        if score != 0 {
+            publish_in_community(conn, data, &community, &new_vote.id, "Like", &new_vote).await?;
+        } else {
+            // Withdrawn: undo the Like or Dislike that cast it, under its own id.
+            let previous_kind = if previous_score < 0 {
+                VoteType::Dislike
             } else {
-                // Withdrawn: undo the Like or Dislike that cast it, under its own id.
-                let previous_kind = if previous_score < 0 {
-                    VoteType::Dislike
-                } else {
-                    VoteType::Like
-                };
-                let mut previous = Vote::new(
-                    data,
-                    previous_kind,
-                    &voter.ap_id,
-                    &object_ap_id,
-                    &community.ap_id,
-                )?;
-                if let Some(id) = previous_activity
-                    .as_deref()
-                    .and_then(|id| url::Url::parse(id).ok())
-                {
-                    previous.id = id;
-                }
-                let undo = Undo::new(
-                    data,
-                    &voter.ap_id,
-                    Undoable::Vote(previous),
-                    &community.ap_id,
-                )?;
-                publish_in_community(conn, data, &community, &undo.id, "Undo", &undo).await?;
+                VoteType::Like
+            };
+            let mut previous = Vote::new(
+                data,
+                previous_kind,
+                &voter.ap_id,
+                &object_ap_id,
+                &community.ap_id,
+            )?;
+            if let Some(id) = previous_activity
+                .as_deref()
+                .and_then(|id| url::Url::parse(id).ok())
+            {
+                previous.id = id;
             }
-            Ok(item)
-        })
-        .await?;
+            let undo = Undo::new(
+                data,
+                &voter.ap_id,
+                Undoable::Vote(previous),
+                &community.ap_id,
+            )?;
+            publish_in_community(conn, data, &community, &undo.id, "Undo", &undo).await?;
+        }
+        Ok(())
+    })
+    .await?;
     delivery::wake(data);
-    Ok(updated)
+    StoredObject::find(&mut conn, &object_ap_id)
+        .await?
+        .ok_or(ServiceError::NotFound("post or comment"))
 }
 
 /// A vote that arrived from another server (relayed onward by the inbox when the community

@@ -288,7 +288,7 @@ impl Object for CommentObject {
         let (post, parent) = json.parent(data).await?;
         if let Some(audience) = &json.audience {
             let mut conn = data.pool.get().await?;
-            let community = db::communities::by_id(&mut conn, post.community_id).await?;
+            let community = db::memo::community_by_id(&mut conn, post.community_id).await?;
             if community.map(|c| c.ap_id).as_deref() != Some(audience.inner().as_str()) {
                 return Err(FederationError::BadRequest(
                     "the comment's audience is not its post's community".into(),
@@ -296,26 +296,6 @@ impl Object for CommentObject {
             }
         }
         let ap_id = json.id.inner().to_string();
-        let content = CommentContent {
-            body_source: json.source.and_then(Source::into_markdown),
-            body_html: text::sanitize_html(&json.content),
-            updated_at: json.updated,
-        };
-        let mut conn = data.pool.get().await?;
-        if let Some(stored) = db::comments::by_ap_id(&mut conn, &ap_id).await? {
-            if stored.local {
-                return Err(FederationError::Forbidden(format!(
-                    "{ap_id} is a local comment"
-                )));
-            }
-            if stored.author_id != author.row.id {
-                return Err(FederationError::Forbidden(
-                    "a comment cannot change its author".into(),
-                ));
-            }
-            let row = db::comments::update_content(&mut conn, stored.id, &content).await?;
-            return CommentObject::new(row);
-        }
         let form = CommentForm {
             id: None,
             ap_id: ap_id.clone(),
@@ -323,8 +303,8 @@ impl Object for CommentObject {
             parent_id: parent.as_ref().map(|p| p.id),
             author_id: author.row.id,
             local: false,
-            body_source: content.body_source,
-            body_html: content.body_html,
+            body_source: json.source.and_then(Source::into_markdown),
+            body_html: text::sanitize_html(&json.content),
             published_at: json.published.unwrap_or_else(Utc::now),
             updated_at: json.updated,
             ancestors: parent
@@ -336,6 +316,9 @@ impl Object for CommentObject {
                 .unwrap_or_default(),
         };
         let mentions = super::microblog::mentions(&json.tag);
+        // Most comments that arrive are new: try the insert first, and look for a stored one
+        // only when it is refused as a duplicate (an edit, a redelivery, or a local id).
+        let mut conn = data.pool.get().await?;
         let inserted = conn
             .transaction::<_, db::DbError, _>(async |conn| {
                 db::comments::insert_new(conn, &form).await
@@ -343,10 +326,27 @@ impl Object for CommentObject {
             .await?;
         let row = match &inserted {
             Some(row) => row.clone(),
-            // Stored meanwhile by a concurrent delivery of the same comment.
-            None => db::comments::by_ap_id(&mut conn, &ap_id)
-                .await?
-                .ok_or(FederationError::NotFound("comment"))?,
+            None => {
+                let stored = db::comments::by_ap_id(&mut conn, &ap_id)
+                    .await?
+                    .ok_or(FederationError::NotFound("comment"))?;
+                if stored.local {
+                    return Err(FederationError::Forbidden(format!(
+                        "{ap_id} is a local comment"
+                    )));
+                }
+                if stored.author_id != author.row.id {
+                    return Err(FederationError::Forbidden(
+                        "a comment cannot change its author".into(),
+                    ));
+                }
+                let content = CommentContent {
+                    body_source: form.body_source,
+                    body_html: form.body_html,
+                    updated_at: form.updated_at,
+                };
+                db::comments::update_content(&mut conn, stored.id, &content).await?
+            }
         };
         // The notifications take connections of their own: give this one back first.
         drop(conn);
