@@ -131,7 +131,8 @@ pub async fn create_comment(
         .await?;
     delivery::wake(data);
     let mentioned = super::notifications::ids_of(&mentioned);
-    super::notifications::on_new_comment(data, &created, &mentioned).await?;
+    let parent_author_id = parent.map_or(post.author_id, |parent| parent.author_id);
+    super::notifications::on_new_comment(data, &created, parent_author_id, &mentioned).await?;
     Ok(created)
 }
 

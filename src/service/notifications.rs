@@ -13,31 +13,25 @@ use url::Url;
 
 /// Notifications for a new comment: its parent's author (a reply) and the local people it
 /// mentions. Nobody is notified of their own words.
+///
+/// `parent_author_id` is the author of the comment or post it answers, which every caller
+/// has at hand.
 pub async fn on_new_comment(
     ctx: &Context,
     comment: &Comment,
+    parent_author_id: i64,
     mentions: &[Url],
 ) -> ServiceResult<()> {
     let mut conn = ctx.pool.get().await?;
-    let parent_author = match comment.parent_id {
-        Some(parent_id) => db::comments::by_id(&mut conn, parent_id)
-            .await?
-            .map(|c| c.author_id),
-        None => db::posts::by_id(&mut conn, comment.post_id)
-            .await?
-            .map(|p| p.author_id),
-    };
-    if let Some(author_id) = parent_author.filter(|id| *id != comment.author_id) {
-        if is_local(&mut conn, author_id).await? {
-            db::notifications::insert(
-                &mut conn,
-                author_id,
-                "reply",
-                Some(comment.post_id),
-                Some(comment.id),
-            )
-            .await?;
-        }
+    if parent_author_id != comment.author_id && is_local(&mut conn, parent_author_id).await? {
+        db::notifications::insert(
+            &mut conn,
+            parent_author_id,
+            "reply",
+            Some(comment.post_id),
+            Some(comment.id),
+        )
+        .await?;
     }
     for person_id in local_mentioned(&mut conn, mentions, comment.author_id).await? {
         db::notifications::insert(
