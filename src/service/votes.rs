@@ -137,18 +137,15 @@ pub async fn apply_remote_vote(
             ));
         }
     }
-    conn.transaction::<_, DbError, _>(async |conn| {
-        match target {
-            StoredObject::Post(post) => {
-                db::votes::set_post_vote(conn, post.id, voter.id, score, activity_ap_id).await?;
-            }
-            StoredObject::Comment(comment) => {
-                db::votes::set_comment_vote(conn, comment.id, voter.id, score, activity_ap_id)
-                    .await?;
-            }
+    // One statement, atomic on its own: no transaction around it.
+    match target {
+        StoredObject::Post(post) => {
+            db::votes::set_post_vote(&mut conn, post.id, voter.id, score, activity_ap_id).await?;
         }
-        Ok(())
-    })
-    .await?;
+        StoredObject::Comment(comment) => {
+            db::votes::set_comment_vote(&mut conn, comment.id, voter.id, score, activity_ap_id)
+                .await?;
+        }
+    }
     Ok(())
 }
