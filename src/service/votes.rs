@@ -55,22 +55,7 @@ pub async fn vote(
     let new_vote = Vote::new(data, kind, &voter.ap_id, &object_ap_id, &community.ap_id)?;
     let activity_id = (score != 0).then(|| new_vote.id.to_string());
     conn.transaction::<_, DbError, _>(async |conn| {
-        let previous = match target {
-            StoredObject::Post(post) => {
-                db::votes::set_post_vote(conn, post.id, voter.id, score, activity_id.as_deref())
-                    .await?
-            }
-            StoredObject::Comment(comment) => {
-                db::votes::set_comment_vote(
-                    conn,
-                    comment.id,
-                    voter.id,
-                    score,
-                    activity_id.as_deref(),
-                )
-                .await?
-            }
-        };
+        let previous = set_vote(conn, target, voter.id, score, activity_id.as_deref()).await?;
         let (previous_score, previous_activity) = (previous.score, previous.activity);
         if previous_score == score {
             return Ok(());
@@ -109,9 +94,15 @@ pub async fn vote(
     })
     .await?;
     delivery::wake(data);
-    StoredObject::find(&mut conn, &object_ap_id)
-        .await?
-        .ok_or(ServiceError::NotFound("post or comment"))
+    let voted = match target {
+        StoredObject::Post(post) => db::posts::by_id(&mut conn, post.id)
+            .await?
+            .map(StoredObject::Post),
+        StoredObject::Comment(comment) => db::comments::by_id(&mut conn, comment.id)
+            .await?
+            .map(StoredObject::Comment),
+    };
+    voted.ok_or(ServiceError::NotFound("post or comment"))
 }
 
 /// A vote that arrived from another server (relayed onward by the inbox when the community
@@ -138,14 +129,25 @@ pub async fn apply_remote_vote(
         }
     }
     // One statement, atomic on its own: no transaction around it.
+    set_vote(&mut conn, target, voter.id, score, activity_ap_id).await?;
+    Ok(())
+}
+
+/// Sets `voter_id`'s vote on the post or comment, with its counters; returns the vote it
+/// replaced.
+async fn set_vote(
+    conn: &mut db::Connection,
+    target: &StoredObject,
+    voter_id: i64,
+    score: i16,
+    activity_ap_id: Option<&str>,
+) -> Result<db::votes::PreviousVote, DbError> {
     match target {
         StoredObject::Post(post) => {
-            db::votes::set_post_vote(&mut conn, post.id, voter.id, score, activity_ap_id).await?;
+            db::votes::set_post_vote(conn, post.id, voter_id, score, activity_ap_id).await
         }
         StoredObject::Comment(comment) => {
-            db::votes::set_comment_vote(&mut conn, comment.id, voter.id, score, activity_ap_id)
-                .await?;
+            db::votes::set_comment_vote(conn, comment.id, voter_id, score, activity_ap_id).await
         }
     }
-    Ok(())
 }
