@@ -12,7 +12,10 @@ use url::Url;
 /// The environment every `guild` command of the bench runs with.
 pub fn guild_command(database_url: &str, domain: &str) -> Command {
     let port = domain.rsplit(':').next().unwrap_or("18181");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_guild"));
+    // Another build can be measured on the same data, for before/after comparisons.
+    let binary = std::env::var_os("GUILD_BENCH_SERVER_BINARY")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_guild").into());
+    let mut command = Command::new(binary);
     // The server reads every GUILD_* variable as a setting and refuses unknown ones (such
     // as GUILD_BENCH_DATABASE_URL); it gets only the ones set here.
     for (name, _) in std::env::vars_os() {

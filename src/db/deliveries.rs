@@ -36,6 +36,12 @@ pub fn object_key(activity: &Value) -> String {
     key
 }
 
+/// The id of an activity's object, whether embedded or given as an id.
+fn object_of(activity: &Value) -> Option<&str> {
+    let object = &activity["object"];
+    object.as_str().or_else(|| object["id"].as_str())
+}
+
 /// `host[:port]` of an inbox URL.
 fn domain_of(inbox: &str) -> String {
     Url::parse(inbox)
@@ -75,8 +81,7 @@ pub async fn enqueue(
     data: &Value,
     inboxes: &[String],
 ) -> DbResult<i64> {
-    let object = &data["object"];
-    let object_ap_id = object.as_str().or_else(|| object["id"].as_str());
+    let object_ap_id = object_of(data);
     let domains: Vec<String> = inboxes.iter().map(|inbox| domain_of(inbox)).collect();
     let activity_id = diesel::select(guild_enqueue(
         ap_id,
@@ -91,6 +96,94 @@ pub async fn enqueue(
     .get_result(conn)
     .await?;
     Ok(activity_id)
+}
+
+/// An activity of ours to store, and queue for the inboxes of its [`Batch`].
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub ap_id: String,
+    pub actor_ap_id: String,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// Activities of ours that go to the same inboxes (a community's Announces of one activity,
+/// say), built before the write that stores them.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub activities: Vec<Outgoing>,
+    pub inboxes: Vec<String>,
+}
+
+/// Stores and queues every activity of `batch`. Run in the transaction of the change.
+pub async fn enqueue_batch(conn: &mut Connection, batch: &Batch) -> DbResult<()> {
+    for activity in &batch.activities {
+        enqueue(
+            conn,
+            &activity.ap_id,
+            &activity.actor_ap_id,
+            &activity.kind,
+            &activity.data,
+            &batch.inboxes,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+diesel::define_sql_function! {
+    /// Migration 000015: records a received id and, if it is new, enqueues a batch.
+    #[allow(clippy::too_many_arguments)]
+    fn guild_record_received(
+        received_ap_id: Text,
+        activity_ap_ids: Array<Text>,
+        actors: Array<Text>,
+        activity_kinds: Array<Text>,
+        activities: Array<Jsonb>,
+        activity_objects: Array<Nullable<Text>>,
+        keys_of_objects: Array<Text>,
+        inbox_urls: Array<Text>,
+        inbox_domains: Array<Text>,
+    ) -> Bool;
+}
+
+/// Records the received activity `received_ap_id` and, only if it was not received before,
+/// stores and queues `relays` (the community's relays of it), in one statement. False when
+/// the id was received before: then nothing is queued.
+pub async fn record_received(
+    conn: &mut Connection,
+    received_ap_id: &str,
+    relays: &Batch,
+) -> DbResult<bool> {
+    let activities = &relays.activities;
+    let objects: Vec<Option<&str>> = activities
+        .iter()
+        .map(|a| {
+            a.data["object"]
+                .as_str()
+                .or_else(|| a.data["object"]["id"].as_str())
+        })
+        .collect();
+    let domains: Vec<String> = relays.inboxes.iter().map(|i| domain_of(i)).collect();
+    Ok(diesel::select(guild_record_received(
+        received_ap_id,
+        activities.iter().map(|a| &a.ap_id).collect::<Vec<_>>(),
+        activities
+            .iter()
+            .map(|a| &a.actor_ap_id)
+            .collect::<Vec<_>>(),
+        activities.iter().map(|a| &a.kind).collect::<Vec<_>>(),
+        activities.iter().map(|a| &a.data).collect::<Vec<_>>(),
+        objects,
+        activities
+            .iter()
+            .map(|a| object_key(&a.data))
+            .collect::<Vec<_>>(),
+        &relays.inboxes,
+        domains,
+    ))
+    .get_result(conn)
+    .await?)
 }
 
 /// A delivery taken from the queue, with what it carries.

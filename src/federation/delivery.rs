@@ -6,7 +6,10 @@
 use super::{ACTIVITY_JSON, objects::context, signatures};
 use crate::{
     context::Context,
-    db::{self, Connection, DbResult, deliveries::DueDelivery},
+    db::{
+        self, Connection, DbResult,
+        deliveries::{Batch, DueDelivery, Outgoing},
+    },
     urls::Urls,
 };
 use chrono::{Duration as ChronoDuration, Utc};
@@ -53,8 +56,32 @@ pub async fn enqueue<T: Serialize>(
     activity: &T,
     inboxes: impl IntoIterator<Item = String>,
 ) -> DbResult<()> {
+    let batch = Batch {
+        activities: vec![outgoing(id, actor, kind, activity)?],
+        inboxes: remote_inboxes(ctx, inboxes),
+    };
+    db::deliveries::enqueue_batch(conn, &batch).await
+}
+
+/// `activity` (published by `actor`) as something to store and queue.
+pub fn outgoing<T: Serialize>(
+    id: &Url,
+    actor: &Url,
+    kind: &str,
+    activity: &T,
+) -> DbResult<Outgoing> {
     let data = serde_json::to_value(activity)
         .map_err(|e| db::DbError::Setup(format!("activity {id} cannot be serialised: {e}")))?;
+    Ok(Outgoing {
+        ap_id: id.to_string(),
+        actor_ap_id: actor.to_string(),
+        kind: kind.to_string(),
+        data,
+    })
+}
+
+/// The inboxes deliveries go to: valid URLs, each once, none on this instance.
+pub fn remote_inboxes(ctx: &Context, inboxes: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut unique: Vec<String> = Vec::new();
     for inbox in inboxes {
         let Ok(url) = Url::parse(&inbox) else {
@@ -67,39 +94,23 @@ pub async fn enqueue<T: Serialize>(
             unique.push(inbox);
         }
     }
-    db::deliveries::enqueue(conn, id.as_str(), actor.as_str(), kind, &data, &unique).await?;
-    Ok(())
+    unique
 }
 
-/// Queues `activity`, someone else's, for forwarding to `inbox`, signed by our instance
-/// actor. It is stored under a fresh id of ours; its own id travels inside it.
-pub async fn enqueue_forward(
-    conn: &mut Connection,
-    ctx: &Context,
-    id: &Url,
-    kind: &str,
-    activity: &serde_json::Value,
-    inbox: String,
-) -> DbResult<()> {
-    tracing::debug!(%id, %inbox, "forwarding an activity to its community");
-    let record_id = ctx.urls.new_activity("forward");
-    let instance_actor = ctx.urls.instance_actor();
-    let mut inboxes = Vec::new();
-    if let Ok(url) = Url::parse(&inbox) {
-        if Urls::domain_of(&url).as_deref() != Some(ctx.settings.domain.as_str()) {
-            inboxes.push(inbox);
-        }
-    }
-    db::deliveries::enqueue(
-        conn,
-        record_id.as_str(),
-        instance_actor.as_str(),
-        kind,
-        activity,
-        &inboxes,
-    )
-    .await?;
-    Ok(())
+/// `activity`, someone else's, forwarded to `inbox` and signed by our instance actor. It is
+/// stored under a fresh id of ours; its own id travels inside it.
+pub fn forward(ctx: &Context, activity: &serde_json::Value, inbox: String) -> DbResult<Batch> {
+    let kind = activity["type"].as_str().unwrap_or("Activity");
+    tracing::debug!(id = ?activity["id"], %inbox, "forwarding an activity to its community");
+    Ok(Batch {
+        activities: vec![outgoing(
+            &ctx.urls.new_activity("forward"),
+            &ctx.urls.instance_actor(),
+            kind,
+            activity,
+        )?],
+        inboxes: remote_inboxes(ctx, [inbox]),
+    })
 }
 
 /// Tells the worker that deliveries were queued (after the transaction committed).

@@ -12,7 +12,7 @@
 //! Then the activity is applied (`activities::dispatch`); types Guild does not act on are
 //! acknowledged and logged. The people and communities it reads are read once
 //! (`db::memo`). Its id is recorded, together with the community's relay of it
-//! when it happened in a local community, in one transaction.
+//! when it happened in a local community, in one statement.
 
 use super::{
     FederationError, FederationResult, MAX_INBOX_BODY, activities, delivery, local_community,
@@ -33,7 +33,6 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use diesel_async::AsyncConnection;
 use either::Either;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -193,20 +192,13 @@ async fn receive(data: &Data<Context>, request: Request) -> FederationResult<Inb
     // Applying an activity is idempotent, so the id is recorded only once it has been
     // applied: if we fail halfway, the peer's retry is applied, not dropped as a duplicate.
     let (outcome, relay) = activities::dispatch(&envelope.kind, activity, data, None).await?;
-    let relays = relay.is_some();
     let mut conn = data.pool.get().await?;
-    let first = conn
-        .transaction::<_, db::DbError, _>(async |conn| {
-            if !db::activities::record_received(conn, envelope.id.as_str()).await? {
-                return Ok(false);
-            }
-            if let Some(relay) = relay {
-                activities::queue_relay(conn, data, relay).await?;
-            }
-            Ok(true)
-        })
-        .await?;
-    if relays && first {
+    let relays = match relay {
+        Some(relay) => activities::relay_batch(&mut conn, data, relay).await?,
+        None => db::deliveries::Batch::default(),
+    };
+    let first = db::deliveries::record_received(&mut conn, envelope.id.as_str(), &relays).await?;
+    if first && !relays.inboxes.is_empty() {
         delivery::wake(data);
     }
     Ok(if first {

@@ -28,7 +28,10 @@ use super::{
 };
 use crate::{
     context::Context,
-    db::{self, Connection, DbResult},
+    db::{
+        self, Connection, DbResult,
+        deliveries::{Batch, Outgoing},
+    },
     urls::Urls,
 };
 use activitypub_federation::{
@@ -193,18 +196,31 @@ pub struct AnnounceOut {
 
 /// Queues the Announce of `activity` by a local community to its followers' inboxes,
 /// leaving out `except_domain`. Call inside the transaction of the change.
+pub async fn announce(
+    conn: &mut Connection,
+    ctx: &Context,
+    community: &db::models::Community,
+    activity: Value,
+    except_domain: Option<&str>,
+) -> DbResult<()> {
+    let batch = announcements(conn, ctx, community, activity, except_domain).await?;
+    db::deliveries::enqueue_batch(conn, &batch).await
+}
+
+/// The Announces by which a local community relays `activity` to its followers' inboxes,
+/// leaving out `except_domain`; built, not yet stored.
 ///
 /// Microblogs (Mastodon) do not understand `Announce{Create}`: they boost a bare object,
 /// and forget a boost only on `Undo{Announce}`. So, as Lemmy does, a new post or comment is
 /// also announced bare, and its deletion also undoes that bare Announce; a restored one is
 /// announced bare again.
-pub async fn announce(
+async fn announcements(
     conn: &mut Connection,
     ctx: &Context,
     community: &db::models::Community,
     mut activity: Value,
     except_domain: Option<&str>,
-) -> DbResult<()> {
+) -> DbResult<Batch> {
     if let Some(object) = activity.as_object_mut() {
         object.remove("@context");
     }
@@ -226,20 +242,22 @@ pub async fn announce(
         .or_else(|| inner["object"]["id"].as_str())
         .unwrap_or_default()
         .to_string();
-    send_announce(conn, ctx, community, activity, &inboxes).await?;
-
+    let mut activities = vec![announce_of(ctx, community, activity)?];
     if let Some(bare) = bare {
-        send_announce(conn, ctx, community, bare, &inboxes).await?;
+        activities.push(announce_of(ctx, community, bare)?);
     }
     if kind == "Delete" {
-        undo_announces(conn, ctx, community, &object_id, &inboxes).await?;
+        undo_announces(conn, ctx, community, &object_id, &mut activities).await?;
     }
     if (kind.as_str(), inner_kind.as_str()) == ("Undo", "Delete") {
         if let Some(bare) = stored_content_json(conn, &inner_object_id).await? {
-            send_announce(conn, ctx, community, bare, &inboxes).await?;
+            activities.push(announce_of(ctx, community, bare)?);
         }
     }
-    Ok(())
+    Ok(Batch {
+        activities,
+        inboxes: delivery::remote_inboxes(ctx, inboxes),
+    })
 }
 
 /// Whether `object` is a post or comment (as opposed to an activity or an id).
@@ -250,13 +268,11 @@ fn is_content(object: &Value) -> bool {
     )
 }
 
-async fn send_announce(
-    conn: &mut Connection,
+fn announce_of(
     ctx: &Context,
     community: &db::models::Community,
     object: Value,
-    inboxes: &[String],
-) -> DbResult<()> {
+) -> DbResult<Outgoing> {
     let community_id = stored_url(&community.ap_id)?;
     let followers = match community.followers_url.as_deref() {
         Some(url) => stored_url(url)?,
@@ -265,30 +281,21 @@ async fn send_announce(
     let announce = AnnounceOut {
         id: ctx.urls.new_activity("announce"),
         kind: AnnounceType::Announce,
-        actor: community_id.clone(),
+        actor: community_id,
         to: vec![public()],
         cc: vec![followers],
         object,
     };
-    delivery::enqueue(
-        conn,
-        ctx,
-        &announce.id,
-        &community_id,
-        "Announce",
-        &announce,
-        inboxes.to_vec(),
-    )
-    .await
+    delivery::outgoing(&announce.id, &announce.actor, "Announce", &announce)
 }
 
-/// Queues `Undo{Announce}` of every bare Announce the community made of `object_id`.
+/// Adds an `Undo{Announce}` of every bare Announce the community made of `object_id`.
 async fn undo_announces(
     conn: &mut Connection,
     ctx: &Context,
     community: &db::models::Community,
     object_id: &str,
-    inboxes: &[String],
+    activities: &mut Vec<Outgoing>,
 ) -> DbResult<()> {
     let community_id = stored_url(&community.ap_id)?;
     for announce_id in
@@ -307,16 +314,7 @@ async fn undo_announces(
                 "object": object_id,
             },
         });
-        delivery::enqueue(
-            conn,
-            ctx,
-            &id,
-            &community_id,
-            "Undo",
-            &undo,
-            inboxes.to_vec(),
-        )
-        .await?;
+        activities.push(delivery::outgoing(&id, &community_id, "Undo", &undo)?);
     }
     Ok(())
 }
@@ -354,43 +352,29 @@ async fn stored_content_json(conn: &mut Connection, ap_id: &str) -> DbResult<Opt
     Ok(json)
 }
 
-/// Queues `relay` (see [`handle`]).
-pub async fn queue_relay(conn: &mut Connection, ctx: &Context, relay: Relay) -> DbResult<()> {
-    let (community, activity, origin_domain) = match relay {
+/// What `relay` (see [`handle`]) sends: built, not yet stored, so that the inbox can store
+/// it together with the activity's received id.
+pub async fn relay_batch(conn: &mut Connection, ctx: &Context, relay: Relay) -> DbResult<Batch> {
+    match relay {
         Relay::Announce {
             community,
             activity,
             origin_domain,
-        } => (community, activity, origin_domain),
+        } => {
+            announcements(
+                conn,
+                ctx,
+                &community.row,
+                activity,
+                origin_domain.as_deref(),
+            )
+            .await
+        }
         Relay::Forward {
             community,
             activity,
-        } => {
-            let id = activity["id"]
-                .as_str()
-                .and_then(|id| Url::parse(id).ok())
-                .ok_or_else(|| db::DbError::Corrupt("a forwarded activity without id".into()))?;
-            let kind = activity["type"].as_str().unwrap_or("Activity").to_string();
-            // Signed by our instance actor; stored under an id of ours, the activity keeps its own.
-            return delivery::enqueue_forward(
-                conn,
-                ctx,
-                &id,
-                &kind,
-                &activity,
-                community.row.inbox_url.clone(),
-            )
-            .await;
-        }
-    };
-    announce(
-        conn,
-        ctx,
-        &community.row,
-        activity,
-        origin_domain.as_deref(),
-    )
-    .await
+        } => delivery::forward(ctx, &activity, community.row.inbox_url.clone()),
+    }
 }
 
 pub fn public() -> Url {

@@ -1,0 +1,22 @@
+-- The last write of an inbox activity, as one statement: its id recorded as received and,
+-- only if that id is new, the community's relays of it stored and queued for one list of
+-- inboxes. Run on its own (no BEGIN/COMMIT), it is atomic like any single statement, and
+-- it replaces a transaction of four to five round trips.
+CREATE FUNCTION guild_record_received(
+    received_ap_id TEXT, activity_ap_ids TEXT[], actors TEXT[], activity_kinds TEXT[],
+    activities JSONB[], activity_objects TEXT[], keys_of_objects TEXT[],
+    inbox_urls TEXT[], inbox_domains TEXT[])
+RETURNS BOOLEAN
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO received_activities (ap_id) VALUES (received_ap_id) ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN FALSE;
+    END IF;
+    FOR i IN 1 .. coalesce(array_length(activity_ap_ids, 1), 0) LOOP
+        PERFORM guild_enqueue(activity_ap_ids[i], actors[i], activity_kinds[i], activities[i],
+                              activity_objects[i], keys_of_objects[i], inbox_urls, inbox_domains);
+    END LOOP;
+    RETURN TRUE;
+END
+$$;
