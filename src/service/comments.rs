@@ -131,8 +131,17 @@ pub async fn create_comment(
         .await?;
     delivery::wake(data);
     let mentioned = super::notifications::ids_of(&mentioned);
-    let parent_author_id = parent.map_or(post.author_id, |parent| parent.author_id);
-    super::notifications::on_new_comment(data, &created, parent_author_id, &mentioned).await?;
+    let (parent_author_id, parent_local) = parent.map_or((post.author_id, post.local), |parent| {
+        (parent.author_id, parent.local)
+    });
+    super::notifications::on_new_comment(
+        data,
+        &created,
+        parent_author_id,
+        parent_local,
+        &mentioned,
+    )
+    .await?;
     Ok(created)
 }
 

@@ -14,16 +14,18 @@ use url::Url;
 /// Notifications for a new comment: its parent's author (a reply) and the local people it
 /// mentions. Nobody is notified of their own words.
 ///
-/// `parent_author_id` is the author of the comment or post it answers, which every caller
-/// has at hand.
+/// `parent_author_id` and `parent_local` are the author of the comment or post it answers
+/// and whether that was written here, which every caller has at hand. (A post or comment is
+/// local exactly when its author is: its id is on its author's instance.)
 pub async fn on_new_comment(
     ctx: &Context,
     comment: &Comment,
     parent_author_id: i64,
+    parent_local: bool,
     mentions: &[Url],
 ) -> ServiceResult<()> {
     let mut conn = ctx.pool.get().await?;
-    if parent_author_id != comment.author_id && is_local(&mut conn, parent_author_id).await? {
+    if parent_local && parent_author_id != comment.author_id {
         db::notifications::insert(
             &mut conn,
             parent_author_id,
@@ -53,12 +55,6 @@ pub async fn on_new_post(ctx: &Context, post: &Post, mentions: &[Url]) -> Servic
         db::notifications::insert(&mut conn, person_id, "mention", Some(post.id), None).await?;
     }
     Ok(())
-}
-
-async fn is_local(conn: &mut db::Connection, person_id: i64) -> ServiceResult<bool> {
-    Ok(db::people::by_id(conn, person_id)
-        .await?
-        .is_some_and(|p| p.local))
 }
 
 async fn local_mentioned(

@@ -286,7 +286,9 @@ impl Object for CommentObject {
         }
         let author = json.attributed_to.dereference(data).await?;
         let (post, parent) = json.parent(data).await?;
-        let parent_author_id = parent.as_ref().map_or(post.author_id, |p| p.author_id);
+        let (parent_author_id, parent_local) = parent
+            .as_ref()
+            .map_or((post.author_id, post.local), |p| (p.author_id, p.local));
         if let Some(audience) = &json.audience {
             let mut conn = data.pool.get().await?;
             let community = db::memo::community_by_id(&mut conn, post.community_id).await?;
@@ -352,7 +354,14 @@ impl Object for CommentObject {
         // The notifications take connections of their own: give this one back first.
         drop(conn);
         if inserted.is_some() {
-            service::notifications::on_new_comment(data, &row, parent_author_id, &mentions).await?;
+            service::notifications::on_new_comment(
+                data,
+                &row,
+                parent_author_id,
+                parent_local,
+                &mentions,
+            )
+            .await?;
         }
         CommentObject::new(row)
     }
