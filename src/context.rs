@@ -48,6 +48,8 @@ pub struct Context {
     pub rate_limits: Arc<RateLimits>,
     pub follower_inboxes: Arc<FollowerInboxes>,
     pub page_cache: Arc<PageCache>,
+    /// People and communities the inbox read lately (see `db::memo`).
+    pub recent_rows: Arc<crate::db::memo::Recent>,
 }
 
 impl Context {
@@ -67,6 +69,7 @@ impl Context {
             federation_policy: Arc::new(PolicyCache::default()),
             follower_inboxes: Arc::new(FollowerInboxes::default()),
             page_cache: Arc::new(PageCache::default()),
+            recent_rows: Arc::default(),
         })
     }
 }

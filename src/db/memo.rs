@@ -1,20 +1,46 @@
-//! The people and communities read while one inbox activity is handled, kept until it is.
+//! The people and communities read while inbox activities are handled, kept in two layers.
 //!
 //! Handling one activity reads the same few rows again and again: its signer is its actor
 //! and usually its object's author, and its community is named by the inbox path, by the
 //! object, and again by the rules and audience checks. Those reads happen in code the
 //! federation library calls (`Object::read_from_id`), which takes no per-request state, so
 //! the rows are kept in a task-local memo that [`scope`] opens around the handling of one
-//! activity. Nothing in it outlives that handling, so it never serves a row older than the
-//! request; and every write to a person or community row in this layer empties it (see
-//! [`forget_all`]), so the activity's own changes are read back. Outside a scope (the API,
+//! activity. Nothing in it outlives that handling, and every write to a person or
+//! community row in this layer empties it (see [`forget_all`]), so the activity's own
+//! changes are read back.
+//!
+//! Behind it, [`Recent`] keeps the rows that the inbox activities of this process read in the
+//! last [`RECENT_FOR`], so that the next activity of a busy community or peer does not read
+//! them again. Any write to a person or community made by this process, through this layer,
+//! makes every row in it stale at once (a process-wide generation); a write made by another
+//! process (the CLI, a second server on the same database) is seen within [`RECENT_FOR`],
+//! as the federation policy is. Only inbox handling looks here: outside a scope (the API,
 //! the pages, the delivery worker) every lookup goes to the database.
 
 use super::{
     Connection, DbResult,
     models::{Community, Person},
 };
-use std::{cell::RefCell, collections::HashMap, future::Future};
+use std::{
+    cell::RefCell,
+    collections::HashMap,
+    future::Future,
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+/// How long a row read by one inbox activity serves the next ones, unless this process
+/// writes to people or communities first.
+pub const RECENT_FOR: Duration = Duration::from_secs(2);
+
+/// Past this many rows, [`Recent`] starts again empty rather than grow.
+const RECENT_MAX: usize = 20_000;
+
+/// Bumped by every write to people or communities in this process.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Default)]
 struct Rows {
@@ -24,77 +50,232 @@ struct Rows {
     communities: HashMap<i64, Community>,
 }
 
+struct Memo {
+    rows: RefCell<Rows>,
+    recent: Arc<Recent>,
+}
+
 tokio::task_local! {
-    static MEMO: RefCell<Rows>;
+    static MEMO: Memo;
 }
 
-/// Runs `work` with a fresh memo.
-pub async fn scope<F: Future>(work: F) -> F::Output {
-    MEMO.scope(RefCell::new(Rows::default()), work).await
+/// A row, the generation it was read in and when.
+struct Kept<T> {
+    row: T,
+    generation: u64,
+    read_at: Instant,
 }
 
-fn kept<T>(read: impl FnOnce(&Rows) -> Option<T>) -> Option<T> {
-    MEMO.try_with(|rows| read(&rows.borrow())).ok().flatten()
+impl<T: Clone> Kept<T> {
+    fn fresh(&self) -> Option<T> {
+        (self.generation == GENERATION.load(Ordering::Acquire)
+            && self.read_at.elapsed() < RECENT_FOR)
+            .then(|| self.row.clone())
+    }
 }
 
-fn keep(write: impl FnOnce(&mut Rows)) {
+#[derive(Default)]
+struct RecentRows {
+    people: HashMap<String, Kept<Person>>,
+    communities: HashMap<i64, Kept<Community>>,
+    community_by_ap_id: HashMap<String, i64>,
+    /// Lowercased names of local communities, as the inbox paths name them.
+    local_community_by_name: HashMap<String, i64>,
+}
+
+/// The rows inbox activities of this process read lately (see the module's text). One per
+/// instance, in its `Context`.
+#[derive(Default)]
+pub struct Recent {
+    rows: RwLock<RecentRows>,
+}
+
+impl Recent {
+    fn read<T>(&self, look: impl FnOnce(&RecentRows) -> Option<T>) -> Option<T> {
+        self.rows.read().ok().and_then(|rows| look(&rows))
+    }
+
+    fn write(&self, change: impl FnOnce(&mut RecentRows)) {
+        if let Ok(mut rows) = self.rows.write() {
+            if rows.people.len() + rows.communities.len() >= RECENT_MAX {
+                *rows = RecentRows::default();
+            }
+            change(&mut rows);
+        }
+    }
+
+    fn community(&self, id: i64) -> Option<Community> {
+        self.read(|rows| rows.communities.get(&id)?.fresh())
+    }
+}
+
+/// Runs `work` with a fresh memo, backed by `recent`.
+pub async fn scope<F: Future>(recent: Arc<Recent>, work: F) -> F::Output {
+    let memo = Memo {
+        rows: RefCell::new(Rows::default()),
+        recent,
+    };
+    MEMO.scope(memo, work).await
+}
+
+fn kept<T>(read: impl FnOnce(&Rows, &Recent) -> Option<T>) -> Option<T> {
+    MEMO.try_with(|memo| read(&memo.rows.borrow(), &memo.recent))
+        .ok()
+        .flatten()
+}
+
+fn keep(write: impl FnOnce(&mut Rows, &Recent)) {
     // Outside a scope there is nothing to keep.
-    let _ = MEMO.try_with(|rows| write(&mut rows.borrow_mut()));
+    let _ = MEMO.try_with(|memo| write(&mut memo.rows.borrow_mut(), &memo.recent));
 }
 
-/// Empties the memo: called by every write to `people` or `communities`.
+/// Empties the memo and makes every recent row stale: called by every write to `people` or
+/// `communities`.
 pub(super) fn forget_all() {
-    keep(|rows| *rows = Rows::default());
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+    keep(|rows, _| *rows = Rows::default());
 }
 
-fn remember_person(person: &Person) {
-    keep(|rows| {
+/// The generation to tag a row with, taken before it is read: a write that lands while it
+/// is read leaves the row stale.
+fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
+fn remember_person(person: &Person, generation: u64) {
+    keep(|rows, recent| {
         rows.people.insert(person.ap_id.clone(), person.clone());
+        recent.write(|recent| {
+            recent.people.insert(
+                person.ap_id.clone(),
+                Kept {
+                    row: person.clone(),
+                    generation,
+                    read_at: Instant::now(),
+                },
+            );
+        });
+    });
+}
+
+fn remember_community_read(community: &Community, generation: u64) {
+    keep(|rows, recent| {
+        rows.communities.insert(community.id, community.clone());
+        recent.write(|recent| {
+            recent
+                .community_by_ap_id
+                .insert(community.ap_id.clone(), community.id);
+            if community.local {
+                recent
+                    .local_community_by_name
+                    .insert(community.name.to_lowercase(), community.id);
+            }
+            recent.communities.insert(
+                community.id,
+                Kept {
+                    row: community.clone(),
+                    generation,
+                    read_at: Instant::now(),
+                },
+            );
+        });
     });
 }
 
 /// Keeps `community` as it now is, for the rest of the scope.
 pub fn remember_community(community: &Community) {
-    keep(|rows| {
+    keep(|rows, _| {
         rows.communities.insert(community.id, community.clone());
     });
 }
 
 pub async fn person_by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<Option<Person>> {
-    if let Some(person) = kept(|rows| rows.people.get(ap_id).cloned()) {
+    let found = kept(|rows, recent| {
+        rows.people
+            .get(ap_id)
+            .cloned()
+            .or_else(|| recent.read(|recent| recent.people.get(ap_id)?.fresh()))
+    });
+    if let Some(person) = found {
+        remember_person_in_scope(&person);
         return Ok(Some(person));
     }
+    let generation = generation();
     let person = super::people::by_ap_id(conn, ap_id).await?;
     if let Some(person) = &person {
-        remember_person(person);
+        remember_person(person, generation);
     }
     Ok(person)
 }
 
+fn remember_person_in_scope(person: &Person) {
+    keep(|rows, _| {
+        rows.people.insert(person.ap_id.clone(), person.clone());
+    });
+}
+
 pub async fn community_by_id(conn: &mut Connection, id: i64) -> DbResult<Option<Community>> {
-    if let Some(community) = kept(|rows| rows.communities.get(&id).cloned()) {
+    let found = kept(|rows, recent| {
+        rows.communities
+            .get(&id)
+            .cloned()
+            .or_else(|| recent.community(id))
+    });
+    if let Some(community) = found {
+        remember_community(&community);
         return Ok(Some(community));
     }
+    let generation = generation();
     let community = super::communities::by_id(conn, id).await?;
     if let Some(community) = &community {
-        remember_community(community);
+        remember_community_read(community, generation);
     }
     Ok(community)
 }
 
 pub async fn community_by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<Option<Community>> {
-    let found = kept(|rows| {
+    let found = kept(|rows, recent| {
         rows.communities
             .values()
             .find(|community| community.ap_id == ap_id)
             .cloned()
+            .or_else(|| {
+                let id = recent.read(|recent| recent.community_by_ap_id.get(ap_id).copied())?;
+                recent.community(id).filter(|c| c.ap_id == ap_id)
+            })
     });
     if let Some(community) = found {
+        remember_community(&community);
         return Ok(Some(community));
     }
+    let generation = generation();
     let community = super::communities::by_ap_id(conn, ap_id).await?;
     if let Some(community) = &community {
-        remember_community(community);
+        remember_community_read(community, generation);
+    }
+    Ok(community)
+}
+
+/// The local community called `name` (in any case), as the inbox paths name it.
+pub async fn local_community_by_name(
+    conn: &mut Connection,
+    name: &str,
+) -> DbResult<Option<Community>> {
+    let lower = name.to_lowercase();
+    let found = kept(|_, recent| {
+        let id = recent.read(|recent| recent.local_community_by_name.get(&lower).copied())?;
+        recent
+            .community(id)
+            .filter(|c| c.local && c.name.to_lowercase() == lower)
+    });
+    if let Some(community) = found {
+        remember_community(&community);
+        return Ok(Some(community));
+    }
+    let generation = generation();
+    let community = super::communities::local_by_name(conn, name).await?;
+    if let Some(community) = &community {
+        remember_community_read(community, generation);
     }
     Ok(community)
 }

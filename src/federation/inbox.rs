@@ -63,7 +63,10 @@ impl IntoResponse for InboxOutcome {
 }
 
 pub async fn shared_inbox(data: Data<Context>, request: Request) -> FederationResult<InboxOutcome> {
-    db::memo::scope(async { counted(&data, receive(&data, request).await) }).await
+    db::memo::scope(data.recent_rows.clone(), async {
+        counted(&data, receive(&data, request).await)
+    })
+    .await
 }
 
 /// Counts the outcome of an inbox POST for the metrics.
@@ -91,7 +94,7 @@ pub async fn person_inbox(
     data: Data<Context>,
     request: Request,
 ) -> FederationResult<InboxOutcome> {
-    db::memo::scope(async {
+    db::memo::scope(data.recent_rows.clone(), async {
         let mut conn = data.pool.get().await?;
         local_person(&mut conn, &name).await?;
         drop(conn);
@@ -105,7 +108,7 @@ pub async fn community_inbox(
     data: Data<Context>,
     request: Request,
 ) -> FederationResult<InboxOutcome> {
-    db::memo::scope(async {
+    db::memo::scope(data.recent_rows.clone(), async {
         let mut conn = data.pool.get().await?;
         local_community(&mut conn, &name).await?;
         drop(conn);

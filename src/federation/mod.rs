@@ -157,11 +157,9 @@ pub(crate) async fn local_community(
     conn: &mut Connection,
     name: &str,
 ) -> FederationResult<Community> {
-    let community = db::communities::local_by_name(conn, name)
+    db::memo::local_community_by_name(conn, name)
         .await?
-        .ok_or(FederationError::NotFound("community"))?;
-    db::memo::remember_community(&community);
-    Ok(community)
+        .ok_or(FederationError::NotFound("community"))
 }
 
 /// Refuses to fetch from instances the federation policy refuses. The federation library

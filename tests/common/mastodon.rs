@@ -312,13 +312,25 @@ impl MastodonPeer {
 
     /// Alice likes a status, delivered to its author's shared inbox; returns the Like's id.
     pub async fn like(&self, object: &str, inbox: &Url, n: u32) -> String {
+        let (answer, id) = self.try_like(object, inbox, n).await;
+        assert!(answer.is_success(), "Like answered {answer}");
+        id
+    }
+
+    /// Sends alice's Like number `n` of `object` to `inbox`; returns the answer's status and
+    /// the Like's id, whatever the answer.
+    pub async fn try_like(
+        &self,
+        object: &str,
+        inbox: &Url,
+        n: u32,
+    ) -> (reqwest::StatusCode, String) {
         let like = self.fill(
             "like.json",
             &[("LIKE", n.to_string()), ("OBJECT", object.to_string())],
         );
         let answer = self.send(inbox, &like).await;
-        assert!(answer.is_success(), "Like answered {answer}");
-        like["id"].as_str().expect("id").to_string()
+        (answer, like["id"].as_str().expect("id").to_string())
     }
 
     pub async fn undo_like(&self, object: &str, inbox: &Url, n: u32) {

@@ -1,0 +1,73 @@
+//! The inbox keeps the people and communities it read for a moment, so that the next
+//! activity of a busy peer does not read them again (`db::memo::Recent`). A change made here
+//! in that moment must still be seen by the very next activity.
+
+mod common;
+
+use common::{TestInstance, mastodon::MastodonPeer};
+use guild::service::{
+    moderation::{BanTerms, ban_from_site},
+    posts::{PostInput, create_post},
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_ban_stops_the_very_next_activity() {
+    let a = TestInstance::start().await;
+    let masto = MastodonPeer::start().await;
+    let root = a.create_admin("root").await;
+    let ann = a.create_user("ann").await;
+    let practice = a
+        .create_community("practice", "Leadership practice", Some(&ann))
+        .await;
+    let mut posts = Vec::new();
+    for title in ["Delegating well", "Feedback that lands"] {
+        let post = create_post(
+            &a.data,
+            &ann,
+            &practice,
+            PostInput {
+                title: title.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("post");
+        posts.push(post);
+    }
+
+    // Alice's Like is taken: her row and the community's are now kept by the inbox.
+    masto.like(&posts[0].ap_id, &a.url("/inbox"), 1).await;
+    let liked = a.post_by_ap_id(&posts[0].ap_id).await.expect("post");
+    assert_eq!(liked.upvotes, 1);
+
+    // Banned from the site, within the moment her row is kept: her next Like is refused.
+    let alice = {
+        let mut conn = a.conn().await;
+        guild::db::people::by_ap_id(&mut conn, masto.actor.as_str())
+            .await
+            .expect("query")
+            .expect("alice stored")
+    };
+    let banned_at = std::time::Instant::now();
+    ban_from_site(
+        &a.data,
+        &root,
+        &alice,
+        true,
+        BanTerms {
+            reason: Some("spam"),
+            expires_at: None,
+            remove_content: false,
+        },
+    )
+    .await
+    .expect("ban");
+    let (answer, _) = masto.try_like(&posts[1].ap_id, &a.url("/inbox"), 2).await;
+    assert!(
+        banned_at.elapsed() < guild::db::memo::RECENT_FOR,
+        "the check came too late to show anything; the machine was too slow"
+    );
+    assert_eq!(answer.as_u16(), 403, "a banned person's Like");
+    let refused = a.post_by_ap_id(&posts[1].ap_id).await.expect("post");
+    assert_eq!(refused.upvotes, 0);
+}
