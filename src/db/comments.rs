@@ -2,7 +2,7 @@
 
 use super::{
     Connection, DbResult,
-    models::{Comment, CommentContent, CommentForm},
+    models::{Comment, CommentContent, CommentForm, Post},
     schema::{comments, posts},
 };
 use diesel::{
@@ -29,16 +29,35 @@ diesel::define_sql_function! {
 }
 
 /// Inserts a comment unless its id is known, and counts it on its post and ancestors.
-/// Returns `None` when it was already stored. Run inside a transaction.
-pub async fn insert_new(conn: &mut Connection, form: &CommentForm) -> DbResult<Option<Comment>> {
-    let inserted = diesel::insert_into(comments::table)
-        .values(form)
-        .on_conflict(comments::ap_id)
-        .do_nothing()
-        .returning(Comment::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?;
+/// `id` is given for a local comment, whose ActivityPub id holds it. Returns `None` when it
+/// was already stored. Run inside a transaction.
+pub async fn insert_new(
+    conn: &mut Connection,
+    id: Option<i64>,
+    form: &CommentForm,
+) -> DbResult<Option<Comment>> {
+    let insert = diesel::insert_into(comments::table);
+    let inserted = match id {
+        Some(id) => {
+            insert
+                .values((comments::id.eq(id), form))
+                .on_conflict(comments::ap_id)
+                .do_nothing()
+                .returning(Comment::as_returning())
+                .get_result(conn)
+                .await
+        }
+        None => {
+            insert
+                .values(form)
+                .on_conflict(comments::ap_id)
+                .do_nothing()
+                .returning(Comment::as_returning())
+                .get_result(conn)
+                .await
+        }
+    }
+    .optional()?;
     if let Some(comment) = &inserted {
         diesel::select(guild_count_new_comment(
             comment.post_id,
@@ -69,6 +88,36 @@ async fn count_on_ancestors(conn: &mut Connection, comment: &Comment, delta: i32
             .await?;
     }
     Ok(())
+}
+
+/// What a reply's `inReplyTo` names, when it is stored here: a post, or a comment with its
+/// post; read in one statement, whichever it is.
+pub async fn reply_target(
+    conn: &mut Connection,
+    ap_id: &str,
+) -> DbResult<Option<(Post, Option<Comment>)>> {
+    let named = diesel::alias!(comments as named);
+    let post_of_named_comment = named
+        .filter(named.field(comments::ap_id).eq(ap_id))
+        .select(named.field(comments::post_id))
+        .single_value();
+    Ok(posts::table
+        .left_join(
+            comments::table.on(comments::post_id
+                .eq(posts::id)
+                .and(comments::ap_id.eq(ap_id))),
+        )
+        .filter(
+            posts::ap_id
+                .eq(ap_id)
+                .or(posts::id.nullable().eq(post_of_named_comment)),
+        )
+        // Should a post and a comment carry the same id, the comment wins, as it always has.
+        .order(comments::id.is_null())
+        .select((Post::as_select(), Option::<Comment>::as_select()))
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 pub async fn by_id(conn: &mut Connection, id: i64) -> DbResult<Option<Comment>> {

@@ -264,10 +264,11 @@ pub struct Comment {
     pub reply_count: i32,
 }
 
+/// A new comment. Its `None`s are written as NULL, not as DEFAULT, so that the INSERT has
+/// one text and is prepared once (diesel does not keep an INSERT with DEFAULTs).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = comments)]
+#[diesel(table_name = comments, treat_none_as_default_value = false)]
 pub struct CommentForm {
-    pub id: Option<i64>,
     pub ap_id: String,
     pub post_id: i64,
     pub parent_id: Option<i64>,

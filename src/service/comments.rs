@@ -100,8 +100,8 @@ pub async fn create_comment(
             let id = db::comments::next_id(conn).await?;
             let row = db::comments::insert_new(
                 conn,
+                Some(id),
                 &CommentForm {
-                    id: Some(id),
                     ap_id: data.urls.comment(id).to_string(),
                     post_id: post.id,
                     parent_id: parent.map(|p| p.id),

@@ -128,15 +128,7 @@ async fn stored_parent(
     data: &Data<Context>,
 ) -> FederationResult<Option<(Post, Option<Comment>)>> {
     let mut conn = data.pool.get().await?;
-    if let Some(comment) = db::comments::by_ap_id(&mut conn, in_reply_to.as_str()).await? {
-        let post = db::posts::by_id(&mut conn, comment.post_id)
-            .await?
-            .ok_or(FederationError::NotFound("post"))?;
-        return Ok(Some((post, Some(comment))));
-    }
-    Ok(db::posts::by_ap_id(&mut conn, in_reply_to.as_str())
-        .await?
-        .map(|post| (post, None)))
+    Ok(db::comments::reply_target(&mut conn, in_reply_to.as_str()).await?)
 }
 
 /// Fetches and stores the comments above a reply that are not stored yet, from the top
@@ -300,7 +292,6 @@ impl Object for CommentObject {
         }
         let ap_id = json.id.inner().to_string();
         let form = CommentForm {
-            id: None,
             ap_id: ap_id.clone(),
             post_id: post.id,
             parent_id: parent.as_ref().map(|p| p.id),
@@ -324,7 +315,7 @@ impl Object for CommentObject {
         let mut conn = data.pool.get().await?;
         let inserted = conn
             .transaction::<_, db::DbError, _>(async |conn| {
-                db::comments::insert_new(conn, &form).await
+                db::comments::insert_new(conn, None, &form).await
             })
             .await?;
         let row = match &inserted {
