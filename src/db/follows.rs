@@ -1,7 +1,7 @@
 //! Queries on `community_follows` and `community_bans`.
 
 use super::{
-    Connection, DbResult,
+    Connection, DbResult, inbox_or,
     models::CommunityFollow,
     schema::{community_bans, community_follows, instances, people},
 };
@@ -93,9 +93,7 @@ pub async fn follower_inboxes(
         .filter(people::local.eq(false))
         .select((
             instances::domain,
-            diesel::dsl::sql::<diesel::sql_types::Text>(
-                "coalesce(people.shared_inbox_url, people.inbox_url)",
-            ),
+            inbox_or(people::shared_inbox_url, people::inbox_url),
         ))
         .distinct()
         .load(conn)
@@ -137,9 +135,7 @@ pub async fn peer_inboxes(conn: &mut Connection) -> DbResult<Vec<String>> {
         .inner_join(communities::table)
         .filter(communities::local.eq(true))
         .filter(people::local.eq(false))
-        .select(diesel::dsl::sql::<diesel::sql_types::Text>(
-            "coalesce(people.shared_inbox_url, people.inbox_url)",
-        ))
+        .select(inbox_or(people::shared_inbox_url, people::inbox_url))
         .distinct()
         .load(conn)
         .await?;
@@ -148,8 +144,9 @@ pub async fn peer_inboxes(conn: &mut Connection) -> DbResult<Vec<String>> {
         .inner_join(communities::table)
         .filter(communities::local.eq(false))
         .filter(people::local.eq(true))
-        .select(diesel::dsl::sql::<diesel::sql_types::Text>(
-            "coalesce(communities.shared_inbox_url, communities.inbox_url)",
+        .select(inbox_or(
+            communities::shared_inbox_url,
+            communities::inbox_url,
         ))
         .distinct()
         .load(conn)

@@ -139,3 +139,14 @@ diesel::define_sql_function! {
     /// SQL `lower()`, for names that compare without regard to case.
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
+
+diesel::define_sql_function! {
+    /// SQL `coalesce()` of an optional inbox and the one that is always there. Unlike the
+    /// same text as a `sql` literal, it leaves the query preparable once (diesel prepares a
+    /// query holding a literal again every time it runs).
+    #[sql_name = "coalesce"]
+    fn inbox_or(
+        preferred: diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        fallback: diesel::sql_types::Text,
+    ) -> diesel::sql_types::Text;
+}
