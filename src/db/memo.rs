@@ -36,8 +36,9 @@ use std::{
 /// writes to people or communities first.
 pub const RECENT_FOR: Duration = Duration::from_secs(2);
 
-/// Past this many rows, [`Recent`] starts again empty rather than grow.
-const RECENT_MAX: usize = 20_000;
+/// Past this many rows, [`Recent`] drops the stale ones, or all if they are fresh, rather
+/// than grow (5,000 people rows are a few MiB).
+const RECENT_MAX: usize = 5_000;
 
 /// Bumped by every write to people or communities in this process.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -98,7 +99,11 @@ impl Recent {
     fn write(&self, change: impl FnOnce(&mut RecentRows)) {
         if let Ok(mut rows) = self.rows.write() {
             if rows.people.len() + rows.communities.len() >= RECENT_MAX {
-                *rows = RecentRows::default();
+                rows.people.retain(|_, kept| kept.fresh().is_some());
+                rows.communities.retain(|_, kept| kept.fresh().is_some());
+                if rows.people.len() + rows.communities.len() >= RECENT_MAX {
+                    *rows = RecentRows::default();
+                }
             }
             change(&mut rows);
         }
