@@ -219,6 +219,25 @@ fn remember_person_in_scope(person: &Person) {
     });
 }
 
+/// `found`, if the memo had it, or else what `read` gets from the database; kept either way.
+async fn kept_or_read(
+    found: Option<Community>,
+    read: impl Future<Output = DbResult<Option<Community>>>,
+) -> DbResult<Option<Community>> {
+    if let Some(community) = found {
+        remember_community(&community);
+        return Ok(Some(community));
+    }
+    // Taken before the read runs (a future does nothing until awaited), so that a write
+    // landing during the read leaves the row stale.
+    let generation = generation();
+    let community = read.await?;
+    if let Some(community) = &community {
+        remember_community_read(community, generation);
+    }
+    Ok(community)
+}
+
 pub async fn community_by_id(conn: &mut Connection, id: i64) -> DbResult<Option<Community>> {
     let found = kept(|rows, recent| {
         rows.communities
@@ -226,16 +245,7 @@ pub async fn community_by_id(conn: &mut Connection, id: i64) -> DbResult<Option<
             .cloned()
             .or_else(|| recent.community(id))
     });
-    if let Some(community) = found {
-        remember_community(&community);
-        return Ok(Some(community));
-    }
-    let generation = generation();
-    let community = super::communities::by_id(conn, id).await?;
-    if let Some(community) = &community {
-        remember_community_read(community, generation);
-    }
-    Ok(community)
+    kept_or_read(found, super::communities::by_id(conn, id)).await
 }
 
 pub async fn community_by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<Option<Community>> {
@@ -249,16 +259,7 @@ pub async fn community_by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<
                 recent.community(id).filter(|c| c.ap_id == ap_id)
             })
     });
-    if let Some(community) = found {
-        remember_community(&community);
-        return Ok(Some(community));
-    }
-    let generation = generation();
-    let community = super::communities::by_ap_id(conn, ap_id).await?;
-    if let Some(community) = &community {
-        remember_community_read(community, generation);
-    }
-    Ok(community)
+    kept_or_read(found, super::communities::by_ap_id(conn, ap_id)).await
 }
 
 /// The local community called `name` (in any case), as the inbox paths name it.
@@ -273,14 +274,5 @@ pub async fn local_community_by_name(
             .community(id)
             .filter(|c| c.local && c.name.to_lowercase() == lower)
     });
-    if let Some(community) = found {
-        remember_community(&community);
-        return Ok(Some(community));
-    }
-    let generation = generation();
-    let community = super::communities::local_by_name(conn, name).await?;
-    if let Some(community) = &community {
-        remember_community_read(community, generation);
-    }
-    Ok(community)
+    kept_or_read(found, super::communities::local_by_name(conn, name)).await
 }
