@@ -156,14 +156,7 @@ pub async fn record_received(
     relays: &Batch,
 ) -> DbResult<bool> {
     let activities = &relays.activities;
-    let objects: Vec<Option<&str>> = activities
-        .iter()
-        .map(|a| {
-            a.data["object"]
-                .as_str()
-                .or_else(|| a.data["object"]["id"].as_str())
-        })
-        .collect();
+    let objects: Vec<Option<&str>> = activities.iter().map(|a| object_of(&a.data)).collect();
     let domains: Vec<String> = relays.inboxes.iter().map(|i| domain_of(i)).collect();
     Ok(diesel::select(guild_record_received(
         received_ap_id,
