@@ -101,6 +101,14 @@ impl Recent {
             if rows.people.len() + rows.communities.len() >= RECENT_MAX {
                 rows.people.retain(|_, kept| kept.fresh().is_some());
                 rows.communities.retain(|_, kept| kept.fresh().is_some());
+                let RecentRows {
+                    communities,
+                    community_by_ap_id,
+                    local_community_by_name,
+                    ..
+                } = &mut *rows;
+                community_by_ap_id.retain(|_, id| communities.contains_key(id));
+                local_community_by_name.retain(|_, id| communities.contains_key(id));
                 if rows.people.len() + rows.communities.len() >= RECENT_MAX {
                     *rows = RecentRows::default();
                 }
@@ -188,7 +196,7 @@ fn remember_community_read(community: &Community, generation: u64) {
 }
 
 /// Keeps `community` as it now is, for the rest of the scope.
-pub fn remember_community(community: &Community) {
+fn remember_community_in_scope(community: &Community) {
     keep(|rows, _| {
         rows.communities.insert(community.id, community.clone());
     });
@@ -225,7 +233,7 @@ async fn kept_or_read(
     read: impl Future<Output = DbResult<Option<Community>>>,
 ) -> DbResult<Option<Community>> {
     if let Some(community) = found {
-        remember_community(&community);
+        remember_community_in_scope(&community);
         return Ok(Some(community));
     }
     // Taken before the read runs (a future does nothing until awaited), so that a write
