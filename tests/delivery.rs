@@ -324,7 +324,13 @@ async fn a_sigkill_in_the_middle_loses_nothing() {
         (stored().await == 500).then_some(())
     })
     .await;
-    assert_eq!(pending(&a).await, 0);
+    // The last post on B does not mean an empty queue: a post's bare Announce goes after
+    // its Announce{Create}, and what the killed worker held comes back only once it is
+    // presumed dead.
+    eventually_within(LONG, "the queue drained after the restart", || async {
+        (pending(&a).await == 0).then_some(())
+    })
+    .await;
     assert_eq!(b.count_rows("posts").await, 500, "nothing stored twice");
     println!("killed with {at_kill} of 500 posts delivered; all 500 after the restart");
     signal::kill(
