@@ -547,6 +547,24 @@ pub async fn seed(
     }
     steps.done("votes", step);
 
+    // The ids of the activities received in the last week, which the inbox keeps
+    // (`received_retention_days`) to refuse replays: as many as a week's share of the
+    // comments and votes. Without them the table would be analysed empty, and the inbox's
+    // replay check would be planned as a scan of a table that grows through the run.
+    let step = Instant::now();
+    let received = (scale.comments + scale.votes) * 7 * 24 * 3600 / SPAN_SECONDS;
+    exec(
+        &mut conn,
+        &format!(
+            "INSERT INTO received_activities (ap_id, received_at)
+             SELECT 'https://peer' || (k % {d}) || '.localhost/activities/' || k,
+                    now() - make_interval(secs => k * 604800.0 / {received})
+             FROM generate_series(1, {received}) k"
+        ),
+    )
+    .await?;
+    steps.done("received_ids", step);
+
     // Counters and ranks, from the rows.
     let step = Instant::now();
     let counting = spinner("post counters, ranks");
