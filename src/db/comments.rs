@@ -5,11 +5,7 @@ use super::{
     models::{Comment, CommentContent, CommentForm, Post},
     schema::{comments, posts},
 };
-use diesel::{
-    dsl::sql,
-    prelude::*,
-    sql_types::{Array, BigInt, Timestamptz},
-};
+use diesel::{dsl::sql, prelude::*, sql_types::BigInt};
 use diesel_async::RunQueryDsl;
 
 pub async fn next_id(conn: &mut Connection) -> DbResult<i64> {
@@ -18,19 +14,10 @@ pub async fn next_id(conn: &mut Connection) -> DbResult<i64> {
         .await?)
 }
 
-diesel::define_sql_function! {
-    /// Migration 000014: counts a new comment on its post (count, newest comment time,
-    /// active rank) and its ancestors (reply counts), in one round trip of planned-once SQL.
-    fn guild_count_new_comment(
-        commented_post: BigInt,
-        ancestor_ids: Array<BigInt>,
-        written: Timestamptz,
-    ) -> Nullable<Integer>;
-}
-
-/// Inserts a comment unless its id is known, and counts it on its post and ancestors.
-/// `id` is given for a local comment, whose ActivityPub id holds it. Returns `None` when it
-/// was already stored. Run inside a transaction.
+/// Inserts a comment unless its id is known. The INSERT counts it on its post and ancestors
+/// (a trigger of migration 000016), so it needs no transaction of its own. `id` is given
+/// for a local comment, whose ActivityPub id holds it. Returns `None` when it was already
+/// stored.
 pub async fn insert_new(
     conn: &mut Connection,
     id: Option<i64>,
@@ -58,15 +45,6 @@ pub async fn insert_new(
         }
     }
     .optional()?;
-    if let Some(comment) = &inserted {
-        diesel::select(guild_count_new_comment(
-            comment.post_id,
-            &comment.ancestors,
-            comment.published_at,
-        ))
-        .get_result::<Option<i32>>(conn)
-        .await?;
-    }
     Ok(inserted)
 }
 

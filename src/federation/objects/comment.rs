@@ -313,11 +313,7 @@ impl Object for CommentObject {
         // Most comments that arrive are new: try the insert first, and look for a stored one
         // only when it is refused as a duplicate (an edit, a redelivery, or a local id).
         let mut conn = data.pool.get().await?;
-        let inserted = conn
-            .transaction::<_, db::DbError, _>(async |conn| {
-                db::comments::insert_new(conn, None, &form).await
-            })
-            .await?;
+        let inserted = db::comments::insert_new(&mut conn, None, &form).await?;
         let row = match &inserted {
             Some(row) => row.clone(),
             None => {
