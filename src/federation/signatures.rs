@@ -76,9 +76,9 @@ impl PendingSignature {
         let key = RsaPublicKey::from_public_key_pem(public_key_pem)
             .or_else(|_| RsaPublicKey::from_pkcs1_pem(public_key_pem))
             .map_err(|_| SignatureError::BadKey(self.key_id.clone()))?;
-        // ring verifies about ten times faster than the pure-Rust `rsa` crate (a fifth of
-        // the inbox's CPU time went to it), but refuses keys under 2,048 bits, which a few
-        // small servers still use: those keep the slow path.
+        // ring is far faster than the pure-Rust `rsa` crate, whose verification took a fifth
+        // of the inbox's CPU time (docs/performance.md, item 12), but refuses keys under
+        // 2,048 bits, which a few small servers still use: those keep the slow path.
         let fast_key = (key.size() * 8 >= 2048).then(|| RsaPublicKeyComponents {
             n: key.n().to_bytes_be(),
             e: key.e().to_bytes_be(),
