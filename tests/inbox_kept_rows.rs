@@ -1,12 +1,12 @@
-//! The inbox keeps the people and communities it read for a moment, so that the next
-//! activity of a busy peer does not read them again (`db::memo::Recent`). A change made here
-//! in that moment must still be seen by the very next activity.
+//! The inbox keeps the people, communities and community bans it read for a moment, so that
+//! the next activity of a busy peer does not read them again (`db::memo::Recent`). A change
+//! made here in that moment must still be seen by the very next activity.
 
 mod common;
 
 use common::{TestInstance, mastodon::MastodonPeer};
 use guild::service::{
-    moderation::{BanTerms, ban_from_site},
+    moderation::{BanTerms, ban_from_community, ban_from_site},
     posts::{PostInput, create_post},
 };
 
@@ -70,4 +70,74 @@ async fn a_site_ban_stops_the_very_next_activity() {
     assert_eq!(answer.as_u16(), 403, "a banned person's Like");
     let refused = a.post_by_ap_id(&posts[1].ap_id).await.expect("post");
     assert_eq!(refused.upvotes, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_community_ban_and_its_lifting_count_from_the_very_next_activity() {
+    let a = TestInstance::start().await;
+    let masto = MastodonPeer::start().await;
+    let ann = a.create_user("ann").await;
+    let practice = a
+        .create_community("practice", "Leadership practice", Some(&ann))
+        .await;
+    let mut posts = Vec::new();
+    for title in ["Delegating well", "Feedback that lands", "Saying no"] {
+        let post = create_post(
+            &a.data,
+            &ann,
+            &practice,
+            PostInput {
+                title: title.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("post");
+        posts.push(post);
+    }
+
+    // Alice's Like is taken: the community's (empty) list of bans is now kept by the inbox.
+    masto.like(&posts[0].ap_id, &a.url("/inbox"), 1).await;
+    let alice = {
+        let mut conn = a.conn().await;
+        guild::db::people::by_ap_id(&mut conn, masto.actor.as_str())
+            .await
+            .expect("query")
+            .expect("alice stored")
+    };
+    let terms = || BanTerms {
+        reason: Some("off topic"),
+        expires_at: None,
+        remove_content: false,
+    };
+
+    let banned_at = std::time::Instant::now();
+    ban_from_community(&a.data, &ann, &practice, &alice, true, terms())
+        .await
+        .expect("ban");
+    let (answer, _) = masto.try_like(&posts[1].ap_id, &a.url("/inbox"), 2).await;
+    assert!(
+        banned_at.elapsed() < guild::db::memo::RECENT_FOR,
+        "the check came too late to show anything; the machine was too slow"
+    );
+    assert_eq!(answer.as_u16(), 403, "a Like from someone banned here");
+    let refused = a.post_by_ap_id(&posts[1].ap_id).await.expect("post");
+    assert_eq!(refused.upvotes, 0);
+
+    // The ban (now kept) is lifted: her next Like is taken at once.
+    let lifted_at = std::time::Instant::now();
+    ban_from_community(&a.data, &ann, &practice, &alice, false, terms())
+        .await
+        .expect("unban");
+    let (answer, _) = masto.try_like(&posts[2].ap_id, &a.url("/inbox"), 3).await;
+    assert!(
+        lifted_at.elapsed() < guild::db::memo::RECENT_FOR,
+        "the check came too late to show anything; the machine was too slow"
+    );
+    assert!(
+        answer.is_success(),
+        "a Like after the ban was lifted: {answer}"
+    );
+    let liked = a.post_by_ap_id(&posts[2].ap_id).await.expect("post");
+    assert_eq!(liked.upvotes, 1);
 }

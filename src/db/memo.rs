@@ -1,17 +1,18 @@
-//! The people and communities read while inbox activities are handled, kept in two layers.
+//! The people, communities and community bans read while inbox activities are handled,
+//! kept in two layers.
 //!
 //! Handling one activity reads the same few rows again and again: its signer is its actor
 //! and usually its object's author, and its community is named by the inbox path, by the
 //! object, and again by the rules and audience checks. Those reads happen in code the
 //! federation library calls (`Object::read_from_id`), which takes no per-request state, so
 //! the rows are kept in a task-local memo that [`scope`] opens around the handling of one
-//! activity. Nothing in it outlives that handling, and every write to a person or
-//! community row in this layer empties it (see [`forget_all`]), so the activity's own
-//! changes are read back.
+//! activity. Nothing in it outlives that handling, and every write to a person, community
+//! or ban in this layer empties it (see [`forget_all`]), so the activity's own changes are
+//! read back.
 //!
 //! Behind it, [`Recent`] keeps the rows that the inbox activities of this process read in the
 //! last [`RECENT_FOR`], so that the next activity of a busy community or peer does not read
-//! them again. Any write to a person or community made by this process, through this layer,
+//! them again. Any write to a person, community or ban made by this process, through this layer,
 //! makes every row in it stale at once (a process-wide generation); a write made by another
 //! process (the CLI, a second server on the same database) is seen within [`RECENT_FOR`],
 //! as the federation policy is. Only inbox handling looks here: outside a scope (the API,
@@ -21,6 +22,7 @@ use super::{
     Connection, DbResult,
     models::{Community, Person},
 };
+use chrono::{DateTime, Utc};
 use std::{
     cell::RefCell,
     collections::HashMap,
@@ -40,7 +42,7 @@ pub const RECENT_FOR: Duration = Duration::from_secs(2);
 /// than grow (5,000 people rows are a few MiB).
 const RECENT_MAX: usize = 5_000;
 
-/// Bumped by every write to people or communities in this process.
+/// Bumped by every write to people, communities or bans in this process.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Default)]
@@ -49,7 +51,13 @@ struct Rows {
     people: HashMap<String, Person>,
     /// By id; one activity names one or two communities, so a scan finds one by `ap_id`.
     communities: HashMap<i64, Community>,
+    /// By community id.
+    bans: HashMap<i64, CommunityBans>,
 }
+
+/// The people banned from one community, each with the end of the ban (`None`: no end).
+/// Nearly always empty: reading it once per community spares a query per activity.
+type CommunityBans = Arc<HashMap<i64, Option<DateTime<Utc>>>>;
 
 struct Memo {
     rows: RefCell<Rows>,
@@ -82,6 +90,13 @@ struct RecentRows {
     community_by_ap_id: HashMap<String, i64>,
     /// Lowercased names of local communities, as the inbox paths name them.
     local_community_by_name: HashMap<String, i64>,
+    bans: HashMap<i64, Kept<CommunityBans>>,
+}
+
+impl RecentRows {
+    fn len(&self) -> usize {
+        self.people.len() + self.communities.len() + self.bans.len()
+    }
 }
 
 /// The rows inbox activities of this process read lately (see the module's text). One per
@@ -98,9 +113,10 @@ impl Recent {
 
     fn write(&self, change: impl FnOnce(&mut RecentRows)) {
         if let Ok(mut rows) = self.rows.write() {
-            if rows.people.len() + rows.communities.len() >= RECENT_MAX {
+            if rows.len() >= RECENT_MAX {
                 rows.people.retain(|_, kept| kept.fresh().is_some());
                 rows.communities.retain(|_, kept| kept.fresh().is_some());
+                rows.bans.retain(|_, kept| kept.fresh().is_some());
                 let RecentRows {
                     communities,
                     community_by_ap_id,
@@ -109,7 +125,7 @@ impl Recent {
                 } = &mut *rows;
                 community_by_ap_id.retain(|_, id| communities.contains_key(id));
                 local_community_by_name.retain(|_, id| communities.contains_key(id));
-                if rows.people.len() + rows.communities.len() >= RECENT_MAX {
+                if rows.len() >= RECENT_MAX {
                     *rows = RecentRows::default();
                 }
             }
@@ -142,8 +158,8 @@ fn keep(write: impl FnOnce(&mut Rows, &Recent)) {
     let _ = MEMO.try_with(|memo| write(&mut memo.rows.borrow_mut(), &memo.recent));
 }
 
-/// Empties the memo and makes every recent row stale: called by every write to `people` or
-/// `communities`.
+/// Empties the memo and makes every recent row stale: called by every write to `people`,
+/// `communities` or `community_bans`.
 pub(super) fn forget_all() {
     GENERATION.fetch_add(1, Ordering::AcqRel);
     keep(|rows, _| *rows = Rows::default());
@@ -283,4 +299,50 @@ pub async fn local_community_by_name(
             .filter(|c| c.local && c.name.to_lowercase() == lower)
     });
     kept_or_read(found, super::communities::local_by_name(conn, name)).await
+}
+
+/// Whether `person_id` is banned from `community_id` now. In a scope, the community's bans
+/// are read once and kept like its row; outside one, the database answers.
+pub async fn is_banned(conn: &mut Connection, community_id: i64, person_id: i64) -> DbResult<bool> {
+    if MEMO.try_with(|_| ()).is_err() {
+        return super::follows::is_banned(conn, community_id, person_id).await;
+    }
+    let found = kept(|rows, recent| {
+        rows.bans
+            .get(&community_id)
+            .cloned()
+            .or_else(|| recent.read(|recent| recent.bans.get(&community_id)?.fresh()))
+    });
+    let bans = match found {
+        Some(bans) => bans,
+        None => {
+            let generation = generation();
+            let bans: CommunityBans = Arc::new(
+                super::moderation::bans_in_force(conn, community_id)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            );
+            keep(|_, recent| {
+                recent.write(|recent| {
+                    recent.bans.insert(
+                        community_id,
+                        Kept {
+                            row: bans.clone(),
+                            generation,
+                            read_at: Instant::now(),
+                        },
+                    );
+                });
+            });
+            bans
+        }
+    };
+    keep(|rows, _| {
+        rows.bans.insert(community_id, bans.clone());
+    });
+    // A ban that ends while it is kept ends here too.
+    Ok(bans
+        .get(&person_id)
+        .is_some_and(|until| until.is_none_or(|until| until > Utc::now())))
 }

@@ -46,6 +46,7 @@ pub async fn ban_from_community(
     reason: Option<&str>,
     expires_at: Option<DateTime<Utc>>,
 ) -> DbResult<()> {
+    super::memo::forget_all();
     diesel::insert_into(community_bans::table)
         .values((
             community_bans::community_id.eq(community_id),
@@ -70,6 +71,7 @@ pub async fn unban_from_community(
     community_id: i64,
     person_id: i64,
 ) -> DbResult<()> {
+    super::memo::forget_all();
     diesel::delete(
         community_bans::table
             .filter(community_bans::community_id.eq(community_id))
@@ -86,6 +88,23 @@ pub struct Ban {
     pub person: Person,
     pub reason: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Who is banned from a community now, and until when (`None`: no end).
+pub async fn bans_in_force(
+    conn: &mut Connection,
+    community_id: i64,
+) -> DbResult<Vec<(i64, Option<DateTime<Utc>>)>> {
+    Ok(community_bans::table
+        .filter(community_bans::community_id.eq(community_id))
+        .filter(
+            community_bans::expires_at
+                .is_null()
+                .or(community_bans::expires_at.gt(now)),
+        )
+        .select((community_bans::person_id, community_bans::expires_at))
+        .load(conn)
+        .await?)
 }
 
 /// The bans of a community that are in force, newest first.

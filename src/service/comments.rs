@@ -49,7 +49,7 @@ pub async fn check_may_comment(ctx: &Context, post: &Post, author: &Person) -> S
         return Err(ServiceError::Forbidden("this post has been deleted".into()));
     }
     let mut conn = ctx.pool.get().await?;
-    if db::follows::is_banned(&mut conn, community.id, author.id).await? {
+    if db::memo::is_banned(&mut conn, community.id, author.id).await? {
         return Err(ServiceError::Forbidden(
             "you are banned from this community".into(),
         ));

@@ -42,7 +42,7 @@ pub async fn follow_community(
     }
     let mut conn = data.pool.get().await?;
     if community.local {
-        if db::follows::is_banned(&mut conn, community.id, person.id).await? {
+        if db::memo::is_banned(&mut conn, community.id, person.id).await? {
             return Err(ServiceError::Forbidden(
                 "you are banned from this community".into(),
             ));
@@ -130,7 +130,7 @@ pub async fn accept_remote_follower(
     follow: Follow,
 ) -> ServiceResult<()> {
     let mut conn = data.pool.get().await?;
-    if db::follows::is_banned(&mut conn, community.id, person.id).await? {
+    if db::memo::is_banned(&mut conn, community.id, person.id).await? {
         return Err(ServiceError::Forbidden(format!(
             "{} is banned from this community",
             person.ap_id

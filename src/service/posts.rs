@@ -105,7 +105,7 @@ pub async fn check_may_post(
     }
     super::moderation::check_not_site_banned(author)?;
     let mut conn = ctx.pool.get().await?;
-    if community.local && db::follows::is_banned(&mut conn, community.id, author.id).await? {
+    if community.local && db::memo::is_banned(&mut conn, community.id, author.id).await? {
         return Err(ServiceError::Forbidden(
             "you are banned from this community".into(),
         ));

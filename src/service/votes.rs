@@ -38,7 +38,7 @@ pub async fn vote(
         .community(&mut conn)
         .await?
         .ok_or(ServiceError::NotFound("community"))?;
-    if community.local && db::follows::is_banned(&mut conn, community.id, voter.id).await? {
+    if community.local && db::memo::is_banned(&mut conn, community.id, voter.id).await? {
         return Err(ServiceError::Forbidden(
             "you are banned from this community".into(),
         ));
@@ -121,7 +121,7 @@ pub async fn apply_remote_vote(
     if let Some(community) = target.community(&mut conn).await? {
         if community.local
             && score != 0
-            && db::follows::is_banned(&mut conn, community.id, voter.id).await?
+            && db::memo::is_banned(&mut conn, community.id, voter.id).await?
         {
             return Err(ServiceError::Forbidden(
                 "the voter is banned from this community".into(),
