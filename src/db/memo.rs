@@ -90,13 +90,9 @@ struct RecentRows {
     community_by_ap_id: HashMap<String, i64>,
     /// Lowercased names of local communities, as the inbox paths name them.
     local_community_by_name: HashMap<String, i64>,
+    /// By community id; not counted against [`RECENT_MAX`] (a community's bans go with its
+    /// row), so that they do not crowd the people and communities out.
     bans: HashMap<i64, Kept<CommunityBans>>,
-}
-
-impl RecentRows {
-    fn len(&self) -> usize {
-        self.people.len() + self.communities.len() + self.bans.len()
-    }
 }
 
 /// The rows inbox activities of this process read lately (see the module's text). One per
@@ -113,21 +109,27 @@ impl Recent {
 
     fn write(&self, change: impl FnOnce(&mut RecentRows)) {
         if let Ok(mut rows) = self.rows.write() {
-            if rows.len() >= RECENT_MAX {
+            if rows.people.len() + rows.communities.len() >= RECENT_MAX {
                 rows.people.retain(|_, kept| kept.fresh().is_some());
                 rows.communities.retain(|_, kept| kept.fresh().is_some());
-                rows.bans.retain(|_, kept| kept.fresh().is_some());
                 let RecentRows {
                     communities,
                     community_by_ap_id,
                     local_community_by_name,
+                    bans,
                     ..
                 } = &mut *rows;
                 community_by_ap_id.retain(|_, id| communities.contains_key(id));
                 local_community_by_name.retain(|_, id| communities.contains_key(id));
-                if rows.len() >= RECENT_MAX {
+                bans.retain(|id, kept| communities.contains_key(id) && kept.fresh().is_some());
+                if rows.people.len() + rows.communities.len() >= RECENT_MAX {
                     *rows = RecentRows::default();
                 }
+            }
+            // Kept with their communities' rows, and bounded by them; this only guards
+            // against bans read for communities whose rows were read elsewhere.
+            if rows.bans.len() >= RECENT_MAX {
+                rows.bans.clear();
             }
             change(&mut rows);
         }
