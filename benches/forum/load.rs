@@ -22,6 +22,9 @@ use std::{
 use url::Url;
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+/// The first tenth of the inbox activities, but never more than this many, go first to warm
+/// the server up, unmeasured.
+const WARM_UP: usize = 500;
 /// Remote people who send the activities.
 const SENDERS: i64 = 2_000;
 /// The newest posts, which the activities answer and like.
@@ -139,12 +142,14 @@ async fn inbox_counts(conn: &mut AsyncPgConnection) -> [i64; 4] {
 }
 
 /// Half `Create(Note)` answering one of the newest posts, half `Like` of one, each from one
-/// of [`SENDERS`] remote people, to the post's community inbox, `concurrency` in flight.
+/// of [`SENDERS`] remote people, to the post's community inbox: `concurrency` in flight, or
+/// at `offered_rate` per second when it is given.
 pub async fn inbox(
     server: &Server,
     database_url: &str,
     scale: &Scale,
     concurrency: usize,
+    offered_rate: Option<u64>,
 ) -> (Value, bool) {
     let mut conn = AsyncPgConnection::establish(database_url)
         .await
@@ -306,47 +311,94 @@ pub async fn inbox(
     let client = client();
     let latencies = Arc::new(Mutex::new(histogram()));
     let failures = Arc::new(Mutex::new(Vec::new()));
-    let cpu_before = server.cpu_seconds();
     let progress = ProgressBar::new(requests.len() as u64);
-    let started = Instant::now();
+    // One POST; its latency counts from `due`, the moment it was meant to go, so that a
+    // server falling behind a fixed rate shows in the figures rather than slowing the load.
+    let send = |request: Signed, due: tokio::time::Instant| {
+        let client = client.clone();
+        let latencies = latencies.clone();
+        let failures = failures.clone();
+        let progress = progress.clone();
+        async move {
+            let result = client
+                .post(request.url.clone())
+                .headers(request.headers)
+                .body(request.body)
+                .send()
+                .await;
+            let outcome = match result {
+                Ok(response) => {
+                    let status = response.status();
+                    let body = response.text().await.unwrap_or_default();
+                    if status.is_success() && body.contains("processed") {
+                        Ok(())
+                    } else {
+                        Err(format!("{status}: {body}"))
+                    }
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            let micros = due.elapsed().as_micros() as u64;
+            latencies
+                .lock()
+                .expect("histogram lock")
+                .saturating_record(micros.max(1));
+            if let Err(problem) = outcome {
+                failures.lock().expect("failures lock").push(problem);
+            }
+            progress.inc(1);
+        }
+    };
+    // The first activities warm the server up (its pool's connections, their prepared
+    // statements and function plans, the rows it keeps) and are not measured: the figures
+    // are those of a running server, not of one that has just started.
+    let mut requests = requests;
+    let measured = requests.split_off((requests.len() / 10).min(WARM_UP));
+    let warm_up = requests.len();
     stream::iter(requests)
         .for_each_concurrent(concurrency, |request| {
-            let client = &client;
-            let latencies = latencies.clone();
-            let failures = failures.clone();
-            let progress = &progress;
-            async move {
-                let sent = Instant::now();
-                let result = client
-                    .post(request.url.clone())
-                    .headers(request.headers)
-                    .body(request.body)
-                    .send()
-                    .await;
-                let outcome = match result {
-                    Ok(response) => {
-                        let status = response.status();
-                        let body = response.text().await.unwrap_or_default();
-                        if status.is_success() && body.contains("processed") {
-                            Ok(())
-                        } else {
-                            Err(format!("{status}: {body}"))
-                        }
-                    }
-                    Err(e) => Err(e.to_string()),
-                };
-                let micros = sent.elapsed().as_micros() as u64;
-                latencies
-                    .lock()
-                    .expect("histogram lock")
-                    .saturating_record(micros.max(1));
-                if let Err(problem) = outcome {
-                    failures.lock().expect("failures lock").push(problem);
-                }
-                progress.inc(1);
-            }
+            send(request, tokio::time::Instant::now())
         })
         .await;
+    *latencies.lock().expect("histogram lock") = histogram();
+    let warm_up_failures = failures.lock().expect("failures lock").len();
+    let requests = measured;
+    let cpu_before = server.cpu_seconds();
+    let started = Instant::now();
+    match offered_rate {
+        // As fast as `concurrency` POSTs in flight go: the throughput.
+        None => {
+            stream::iter(requests)
+                .for_each_concurrent(concurrency, |request| {
+                    send(request, tokio::time::Instant::now())
+                })
+                .await;
+        }
+        // At a fixed rate, whatever the answers take: the latency at a load the server
+        // sustains, rather than the queueing of `concurrency` POSTs against its capacity.
+        Some(rate) => {
+            let first = tokio::time::Instant::now();
+            // A bound on connections should the server fall far behind; waiting for one
+            // still counts in the latency, since it is measured from the due time.
+            let in_flight = Arc::new(tokio::sync::Semaphore::new(512));
+            let mut tasks = Vec::with_capacity(requests.len());
+            for (i, request) in requests.into_iter().enumerate() {
+                let due = first + Duration::from_secs_f64(i as f64 / rate as f64);
+                tokio::time::sleep_until(due).await;
+                let permit = in_flight
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore is never closed");
+                let post = send(request, due);
+                tasks.push(tokio::spawn(async move {
+                    post.await;
+                    drop(permit);
+                }));
+            }
+            futures::future::join_all(tasks).await;
+        }
+    }
     let elapsed = started.elapsed().as_secs_f64();
     progress.finish_and_clear();
     let cpu = server.cpu_seconds() - cpu_before;
@@ -354,7 +406,7 @@ pub async fn inbox(
     let latencies = latencies.lock().expect("histogram lock").clone();
     let failures = failures.lock().expect("failures lock").clone();
     let sent = latencies.len();
-    let accepted = sent - failures.len() as u64;
+    let accepted = sent - (failures.len() - warm_up_failures) as u64;
     let rate = accepted as f64 / elapsed;
 
     let after = inbox_counts(&mut conn).await;
@@ -366,7 +418,11 @@ pub async fn inbox(
     ];
     let mut problems: Vec<String> = failures.iter().take(5).cloned().collect();
     if !failures.is_empty() {
-        problems.push(format!("{} of {sent} POSTs not accepted", failures.len()));
+        problems.push(format!(
+            "{} of {} POSTs not accepted",
+            failures.len(),
+            sent as usize + warm_up
+        ));
     }
     for (i, what) in [
         "comments",
@@ -385,8 +441,13 @@ pub async fn inbox(
         }
     }
     problems.extend(seed::counter_mismatches(&mut conn).await);
+    let load = match offered_rate {
+        None => format!("{concurrency} in flight"),
+        Some(rate) => format!("offered at {rate}/s"),
+    };
+    let load = format!("{load}, after {warm_up} to warm up");
     println!(
-        "inbox: {accepted}/{sent} accepted in {elapsed:.2} s = {rate:.0}/s, p50 {} ms, p99 {} ms, max {} ms; server CPU {cpu:.1} s ({:.0} % of one core), RSS {:.1} MiB, peak {:.1} MiB",
+        "inbox ({load}): {accepted}/{sent} accepted in {elapsed:.2} s = {rate:.0}/s, p50 {} ms, p99 {} ms, max {} ms; server CPU {cpu:.1} s ({:.0} % of one core), RSS {:.1} MiB, peak {:.1} MiB",
         millis(&latencies, 0.5),
         millis(&latencies, 0.99),
         (latencies.max() as f64 / 10.0).round() / 100.0,
@@ -402,7 +463,9 @@ pub async fn inbox(
         "creates": creates,
         "likes": likes,
         "senders": senders.len(),
-        "concurrency": concurrency,
+        "concurrency": offered_rate.is_none().then_some(concurrency),
+        "offered_per_second": offered_rate,
+        "warm_up_activities": warm_up,
         "accepted": accepted,
         "seconds": (elapsed * 100.0).round() / 100.0,
         "accepted_per_second": rate.round(),

@@ -65,6 +65,11 @@ struct Args {
     /// Inbox activities to send (default: 2,000 at small scale, 20,000 at large).
     #[arg(long)]
     activities: Option<usize>,
+    /// Send the inbox activities at this many per second (whatever the answers take), for
+    /// the latency at a load the server sustains; left out, `concurrency` are kept in flight
+    /// for the throughput.
+    #[arg(long)]
+    inbox_rate: Option<u64>,
     /// Requests per second for the fixed-rate runs of the hot front and community pages
     /// (the targets' 2,000/s); 0 leaves them out.
     #[arg(long, default_value_t = 2000)]
@@ -148,8 +153,14 @@ async fn run(args: Args) -> bool {
             server.memory().rss_kib as f64 / 1024.0
         );
         if matches!(step, Step::Inbox | Step::All) {
-            let (figures, passed) =
-                load::inbox(&server, &database_url, &scale, args.concurrency).await;
+            let (figures, passed) = load::inbox(
+                &server,
+                &database_url,
+                &scale,
+                args.concurrency,
+                args.inbox_rate.filter(|rate| *rate > 0),
+            )
+            .await;
             report.set("inbox", figures);
             ok &= passed;
         }
