@@ -38,7 +38,7 @@ async fn moderator_names(instance: &TestInstance, community_id: i64) -> Vec<Stri
 
 async fn banned_from(instance: &TestInstance, community_id: i64, person_id: i64) -> bool {
     let mut conn = instance.conn().await;
-    db::follows::is_banned(&mut conn, community_id, person_id)
+    db::moderation::is_banned(&mut conn, community_id, person_id)
         .await
         .expect("query")
 }

@@ -3,9 +3,9 @@
 use super::{
     Connection, DbResult, inbox_or,
     models::CommunityFollow,
-    schema::{community_bans, community_follows, instances, people},
+    schema::{community_follows, instances, people},
 };
-use diesel::{dsl::now, prelude::*};
+use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 /// Records a follow, or updates its state and activity id when it exists.
@@ -98,22 +98,6 @@ pub async fn follower_inboxes(
         .distinct()
         .load(conn)
         .await?)
-}
-
-/// Whether a person is banned from a community now.
-pub async fn is_banned(conn: &mut Connection, community_id: i64, person_id: i64) -> DbResult<bool> {
-    let count: i64 = community_bans::table
-        .filter(community_bans::community_id.eq(community_id))
-        .filter(community_bans::person_id.eq(person_id))
-        .filter(
-            community_bans::expires_at
-                .is_null()
-                .or(community_bans::expires_at.gt(now)),
-        )
-        .count()
-        .get_result(conn)
-        .await?;
-    Ok(count > 0)
 }
 
 /// The follow recorded with the Follow activity `ap_id`.

@@ -307,7 +307,7 @@ pub async fn local_community_by_name(
 /// are read once and kept like its row; outside one, the database answers.
 pub async fn is_banned(conn: &mut Connection, community_id: i64, person_id: i64) -> DbResult<bool> {
     if MEMO.try_with(|_| ()).is_err() {
-        return super::follows::is_banned(conn, community_id, person_id).await;
+        return super::moderation::is_banned(conn, community_id, person_id).await;
     }
     let found = kept(|rows, recent| {
         rows.bans

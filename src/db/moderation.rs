@@ -9,7 +9,7 @@ use super::{
 };
 use chrono::{DateTime, Utc};
 use diesel::{
-    dsl::now,
+    dsl::{self, now},
     prelude::*,
     sql_types::{Array, BigInt, Nullable},
 };
@@ -90,6 +90,28 @@ pub struct Ban {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// A ban without an end, or ending later.
+type InForce =
+    dsl::Or<dsl::IsNull<community_bans::expires_at>, dsl::Gt<community_bans::expires_at, now>>;
+
+fn in_force() -> InForce {
+    community_bans::expires_at
+        .is_null()
+        .or(community_bans::expires_at.gt(now))
+}
+
+/// Whether a person is banned from a community now.
+pub async fn is_banned(conn: &mut Connection, community_id: i64, person_id: i64) -> DbResult<bool> {
+    let count: i64 = community_bans::table
+        .filter(community_bans::community_id.eq(community_id))
+        .filter(community_bans::person_id.eq(person_id))
+        .filter(in_force())
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(count > 0)
+}
+
 /// Who is banned from a community now, and until when (`None`: no end).
 pub async fn bans_in_force(
     conn: &mut Connection,
@@ -97,11 +119,7 @@ pub async fn bans_in_force(
 ) -> DbResult<Vec<(i64, Option<DateTime<Utc>>)>> {
     Ok(community_bans::table
         .filter(community_bans::community_id.eq(community_id))
-        .filter(
-            community_bans::expires_at
-                .is_null()
-                .or(community_bans::expires_at.gt(now)),
-        )
+        .filter(in_force())
         .select((community_bans::person_id, community_bans::expires_at))
         .load(conn)
         .await?)
@@ -112,11 +130,7 @@ pub async fn community_bans(conn: &mut Connection, community_id: i64) -> DbResul
     let rows: Vec<(Person, Option<String>, Option<DateTime<Utc>>)> = community_bans::table
         .inner_join(people::table)
         .filter(community_bans::community_id.eq(community_id))
-        .filter(
-            community_bans::expires_at
-                .is_null()
-                .or(community_bans::expires_at.gt(now)),
-        )
+        .filter(in_force())
         .order(community_bans::created_at.desc())
         .select((
             Person::as_select(),
