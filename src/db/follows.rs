@@ -1,4 +1,4 @@
-//! Queries on `community_follows` and `community_bans`.
+//! Queries on `community_follows` (the bans are in `moderation`).
 
 use super::{
     Connection, DbResult, inbox_or,
