@@ -50,20 +50,26 @@ pub struct Context {
     pub page_cache: Arc<PageCache>,
     /// People and communities the inbox read lately (see `db::memo`).
     pub recent_rows: Arc<crate::db::memo::Recent>,
+    /// The inbox's lookups of the moment, many per statement (see `db::batch`).
+    pub inbox_reads: Arc<crate::db::batch::InboxReads>,
 }
 
 impl Context {
     pub fn new(settings: Settings, pool: DbPool) -> Result<Context, reqwest::Error> {
         let http = http_client(&settings)?;
         let rate_limits = Arc::new(RateLimits::new(&settings));
+        let metrics = Arc::new(Metrics::default());
         Ok(Context {
             rate_limits,
+            inbox_reads: Arc::new(crate::db::batch::InboxReads::new(&pool, |lookup| {
+                metrics.lookup_batch(lookup)
+            })),
             pool,
             urls: Urls::new(settings.base_url()),
             settings: Arc::new(settings),
             http,
             delivery_wakeup: Arc::new(Notify::new()),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             session_secret: Arc::from(Vec::new()),
             login_limits: Arc::new(LoginLimits::default()),
             federation_policy: Arc::new(PolicyCache::default()),

@@ -13,6 +13,13 @@ pub struct OutcomeLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LookupLabel {
+    pub lookup: String,
+}
+
+type BatchSizes = Family<LookupLabel, Histogram, fn() -> Histogram>;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct InstanceLabel {
     pub instance: String,
 }
@@ -29,6 +36,9 @@ pub struct Metrics {
     pub backlog: Family<InstanceLabel, Gauge>,
     /// Age of the oldest pending delivery per peer, refreshed at each scrape.
     pub oldest_pending_seconds: Family<InstanceLabel, Gauge>,
+    /// Keys per statement of each batched inbox lookup (`db::batch`): its count is the
+    /// statements run, its sum the lookups answered.
+    pub lookup_batch_keys: BatchSizes,
 }
 
 impl Default for Metrics {
@@ -39,6 +49,9 @@ impl Default for Metrics {
         let delivery_seconds = Histogram::new([0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]);
         let backlog = Family::<InstanceLabel, Gauge>::default();
         let oldest_pending_seconds = Family::<InstanceLabel, Gauge>::default();
+        let lookup_batch_keys: BatchSizes = Family::new_with_constructor(|| {
+            Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0])
+        });
         registry.register("inbox_activities", "Inbox POSTs by outcome", inbox.clone());
         registry.register(
             "delivery_attempts",
@@ -60,6 +73,11 @@ impl Default for Metrics {
             "Age of the oldest pending delivery per peer",
             oldest_pending_seconds.clone(),
         );
+        registry.register(
+            "inbox_lookup_batch_keys",
+            "Keys asked for by each statement of a batched inbox lookup",
+            lookup_batch_keys.clone(),
+        );
         Metrics {
             registry,
             inbox,
@@ -67,6 +85,7 @@ impl Default for Metrics {
             delivery_seconds,
             backlog,
             oldest_pending_seconds,
+            lookup_batch_keys,
         }
     }
 }
@@ -86,6 +105,15 @@ impl Metrics {
                 outcome: outcome.into(),
             })
             .inc();
+    }
+
+    /// The histogram of keys per statement of the batched lookup `lookup`.
+    pub fn lookup_batch(&self, lookup: &str) -> Histogram {
+        self.lookup_batch_keys
+            .get_or_create(&LookupLabel {
+                lookup: lookup.into(),
+            })
+            .clone()
     }
 
     /// The registry in Prometheus' text format.

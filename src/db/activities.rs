@@ -49,12 +49,3 @@ pub async fn sent_by_actor(
         .await?;
     Ok((items, total))
 }
-
-/// Whether the activity `ap_id` was received (and processed) before.
-pub async fn was_received(conn: &mut Connection, ap_id: &str) -> DbResult<bool> {
-    Ok(
-        diesel::select(diesel::dsl::exists(received_activities::table.find(ap_id)))
-            .get_result(conn)
-            .await?,
-    )
-}

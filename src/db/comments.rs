@@ -2,7 +2,7 @@
 
 use super::{
     Connection, DbResult,
-    models::{Comment, CommentContent, CommentForm, Post},
+    models::{Comment, CommentContent, CommentForm},
     schema::{comments, posts},
 };
 use diesel::{dsl::sql, prelude::*, sql_types::BigInt};
@@ -66,36 +66,6 @@ async fn count_on_ancestors(conn: &mut Connection, comment: &Comment, delta: i32
             .await?;
     }
     Ok(())
-}
-
-/// What a reply's `inReplyTo` names, when it is stored here: a post, or a comment with its
-/// post; read in one statement, whichever it is.
-pub async fn reply_target(
-    conn: &mut Connection,
-    ap_id: &str,
-) -> DbResult<Option<(Post, Option<Comment>)>> {
-    let named = diesel::alias!(comments as named);
-    let post_of_named_comment = named
-        .filter(named.field(comments::ap_id).eq(ap_id))
-        .select(named.field(comments::post_id))
-        .single_value();
-    Ok(posts::table
-        .left_join(
-            comments::table.on(comments::post_id
-                .eq(posts::id)
-                .and(comments::ap_id.eq(ap_id))),
-        )
-        .filter(
-            posts::ap_id
-                .eq(ap_id)
-                .or(posts::id.nullable().eq(post_of_named_comment)),
-        )
-        // Should a post and a comment carry the same id, the comment wins, as it always has.
-        .order(comments::id.is_null())
-        .select((Post::as_select(), Option::<Comment>::as_select()))
-        .first(conn)
-        .await
-        .optional()?)
 }
 
 pub async fn by_id(conn: &mut Connection, id: i64) -> DbResult<Option<Comment>> {

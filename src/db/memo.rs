@@ -221,6 +221,22 @@ fn remember_community_in_scope(community: &Community) {
 }
 
 pub async fn person_by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<Option<Person>> {
+    person_kept_or_read(ap_id, super::people::by_ap_id(conn, ap_id)).await
+}
+
+/// The same, read with the other inbox lookups of the moment (`batch`): no connection is
+/// held while the batch gathers.
+pub async fn person_by_ap_id_batched(
+    reads: &super::batch::InboxReads,
+    ap_id: &str,
+) -> DbResult<Option<Person>> {
+    person_kept_or_read(ap_id, reads.person_by_ap_id(ap_id)).await
+}
+
+async fn person_kept_or_read(
+    ap_id: &str,
+    read: impl Future<Output = DbResult<Option<Person>>>,
+) -> DbResult<Option<Person>> {
     let found = kept(|rows, recent| {
         rows.people
             .get(ap_id)
@@ -231,8 +247,9 @@ pub async fn person_by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<Opt
         remember_person_in_scope(&person);
         return Ok(Some(person));
     }
+    // Taken before the read runs, as in `kept_or_read`.
     let generation = generation();
-    let person = super::people::by_ap_id(conn, ap_id).await?;
+    let person = read.await?;
     if let Some(person) = &person {
         remember_person(person, generation);
     }

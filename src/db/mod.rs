@@ -2,6 +2,7 @@
 //! ActivityPub; the layers above call the functions of its submodules.
 
 pub mod activities;
+pub mod batch;
 pub mod comments;
 pub mod communities;
 pub mod deliveries;
@@ -54,6 +55,9 @@ pub enum DbError {
     /// A stored value that should be valid is not (say, an id that is not a URL).
     #[error("unusable stored value: {0}")]
     Corrupt(String),
+    /// A batched lookup (`batch`) failed for every key it held.
+    #[error("{0}")]
+    Batch(std::sync::Arc<DbError>),
 }
 
 impl DbError {

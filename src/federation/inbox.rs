@@ -185,12 +185,10 @@ async fn receive(data: &Data<Context>, request: Request) -> FederationResult<Inb
         ));
     }
 
-    let mut conn = data.pool.get().await?;
-    if db::activities::was_received(&mut conn, envelope.id.as_str()).await? {
+    if data.inbox_reads.was_received(envelope.id.as_str()).await? {
         tracing::debug!(id = %envelope.id, "duplicate activity ignored");
         return Ok(InboxOutcome::Duplicate);
     }
-    drop(conn);
 
     // Applying an activity is idempotent, so the id is recorded only once it has been
     // applied: if we fail halfway, the peer's retry is applied, not dropped as a duplicate.

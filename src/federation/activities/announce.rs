@@ -94,11 +94,9 @@ pub async fn receive_announced(
             if Urls::domain_of(&id).as_deref() == Some(data.domain()) {
                 return Ok(InboxOutcome::Ignored);
             }
-            let mut conn = data.pool.get().await?;
-            if db::activities::was_received(&mut conn, id.as_str()).await? {
+            if data.inbox_reads.was_received(id.as_str()).await? {
                 return Ok(InboxOutcome::Duplicate);
             }
-            drop(conn);
             let (outcome, _) = Box::pin(dispatch(&kind, object, data, Some(community))).await?;
             let mut conn = data.pool.get().await?;
             db::activities::record_received(&mut conn, id.as_str()).await?;

@@ -127,8 +127,7 @@ async fn stored_parent(
     in_reply_to: &Url,
     data: &Data<Context>,
 ) -> FederationResult<Option<(Post, Option<Comment>)>> {
-    let mut conn = data.pool.get().await?;
-    Ok(db::comments::reply_target(&mut conn, in_reply_to.as_str()).await?)
+    Ok(data.inbox_reads.reply_target(in_reply_to.as_str()).await?)
 }
 
 /// Fetches and stores the comments above a reply that are not stored yet, from the top

@@ -175,8 +175,7 @@ impl Object for PersonActor {
     }
 
     async fn read_from_id(object_id: Url, data: &Data<Context>) -> FederationResult<Option<Self>> {
-        let mut conn = data.pool.get().await?;
-        db::memo::person_by_ap_id(&mut conn, object_id.as_str())
+        db::memo::person_by_ap_id_batched(&data.inbox_reads, object_id.as_str())
             .await?
             .map(PersonActor::new)
             .transpose()

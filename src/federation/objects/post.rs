@@ -222,8 +222,8 @@ impl Object for PostObject {
     }
 
     async fn read_from_id(object_id: Url, data: &Data<Context>) -> FederationResult<Option<Self>> {
-        let mut conn = data.pool.get().await?;
-        db::posts::by_ap_id(&mut conn, object_id.as_str())
+        data.inbox_reads
+            .post_by_ap_id(object_id.as_str())
             .await?
             .map(PostObject::new)
             .transpose()

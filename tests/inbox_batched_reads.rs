@@ -1,0 +1,160 @@
+//! The inbox asks the database what many activities need at the same moment in one
+//! statement (`db::batch`): was this id received before, who is this person, which post or
+//! comment is this. Each caller must get its own answer, whatever else shared its statement.
+
+mod common;
+
+use common::TestInstance;
+use futures::future::{BoxFuture, join_all};
+use guild::service::{
+    comments::create_comment,
+    posts::{PostInput, create_post},
+};
+
+/// The `_count` (statements) and `_sum` (keys) of one lookup's histogram in `/metrics`.
+async fn statements_and_keys(a: &TestInstance, lookup: &str) -> (f64, f64) {
+    let text = common::http()
+        .get(a.url("/metrics"))
+        .send()
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    let value = |suffix: &str| {
+        let name = format!("guild_inbox_lookup_batch_keys_{suffix}{{lookup=\"{lookup}\"}} ");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&name))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (value("count"), value("sum"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_asked_together_each_get_their_own_answer() {
+    let a = TestInstance::start().await;
+    let ann = a.create_user("ann").await;
+    let practice = a
+        .create_community("practice", "Mapping practice", Some(&ann))
+        .await;
+    let mut posts = Vec::new();
+    for n in 1..=3 {
+        let input = PostInput {
+            title: format!("Survey {n}"),
+            ..Default::default()
+        };
+        posts.push(
+            create_post(&a.data, &ann, &practice, input)
+                .await
+                .expect("post"),
+        );
+    }
+    let comment = create_comment(&a.data, &ann, &posts[0], None, "Which datum?")
+        .await
+        .expect("comment");
+    let reply = create_comment(&a.data, &ann, &posts[0], Some(&comment), "WGS 84.")
+        .await
+        .expect("reply");
+    let received = "https://elsewhere.example/activities/like/1";
+    {
+        let mut conn = a.conn().await;
+        guild::db::activities::record_received(&mut conn, received)
+            .await
+            .expect("record an id");
+    }
+
+    // Every kind of question, with the answer each must get, all asked at once.
+    let reads = &a.data.inbox_reads;
+    let mut asks: Vec<(String, BoxFuture<'_, String>)> = Vec::new();
+    for round in 0..8 {
+        for post in &posts {
+            asks.push((
+                format!("post {} alone", post.id),
+                Box::pin(async {
+                    match reads.reply_target(&post.ap_id).await.expect("lookup") {
+                        Some((p, None)) => format!("post {} alone", p.id),
+                        other => format!("{other:?}"),
+                    }
+                }),
+            ));
+            asks.push((
+                format!("post {}", post.id),
+                Box::pin(async {
+                    match reads.post_by_ap_id(&post.ap_id).await.expect("lookup") {
+                        Some(p) => format!("post {}", p.id),
+                        None => "nothing".into(),
+                    }
+                }),
+            ));
+        }
+        for c in [&comment, &reply] {
+            asks.push((
+                format!("comment {} on post {}", c.id, c.post_id),
+                Box::pin(async {
+                    match reads.reply_target(&c.ap_id).await.expect("lookup") {
+                        Some((p, Some(c))) => format!("comment {} on post {}", c.id, p.id),
+                        other => format!("{other:?}"),
+                    }
+                }),
+            ));
+            // A comment is not a post.
+            asks.push((
+                "nothing".into(),
+                Box::pin(async {
+                    match reads.post_by_ap_id(&c.ap_id).await.expect("lookup") {
+                        Some(p) => format!("post {}", p.id),
+                        None => "nothing".into(),
+                    }
+                }),
+            ));
+        }
+        let unknown = format!("https://elsewhere.example/post/{round}");
+        asks.push((
+            "nothing".into(),
+            Box::pin(async move {
+                match reads.reply_target(&unknown).await.expect("lookup") {
+                    Some(found) => format!("{found:?}"),
+                    None => "nothing".into(),
+                }
+            }),
+        ));
+        asks.push((
+            format!("person {}", ann.id),
+            Box::pin(async {
+                match reads.person_by_ap_id(&ann.ap_id).await.expect("lookup") {
+                    Some(p) => format!("person {}", p.id),
+                    None => "nothing".into(),
+                }
+            }),
+        ));
+        asks.push((
+            "received".into(),
+            Box::pin(async {
+                let seen = reads.was_received(received).await.expect("lookup");
+                if seen { "received" } else { "new" }.to_string()
+            }),
+        ));
+        let new_id = format!("https://elsewhere.example/activities/like/new-{round}");
+        asks.push((
+            "new".into(),
+            Box::pin(async move {
+                let seen = reads.was_received(&new_id).await.expect("lookup");
+                if seen { "received" } else { "new" }.to_string()
+            }),
+        ));
+    }
+    let (expected, questions): (Vec<String>, Vec<_>) = asks.into_iter().unzip();
+    let answers = join_all(questions).await;
+    assert_eq!(answers, expected);
+
+    // They were asked together, so they shared statements: fewer statements than lookups.
+    let (statements, keys) = statements_and_keys(&a, "reply_targets").await;
+    let lookups = 8.0 * (3.0 + 2.0 + 1.0);
+    assert!(
+        statements < lookups,
+        "{lookups} reply-target lookups ran {statements} statements"
+    );
+    assert!(keys <= lookups, "{keys} keys for {lookups} lookups");
+    a.stop().await;
+}
