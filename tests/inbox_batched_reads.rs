@@ -1,17 +1,22 @@
 //! The inbox asks the database what many activities need at the same moment in one
 //! statement (`db::batch`): was this id received before, who is this person, which post or
-//! comment is this. Each caller must get its own answer, whatever else shared its statement.
+//! comment is this; and it records their ids, with the relays to queue, in one statement.
+//! Each caller must get its own answer, whatever else shared its statement.
 
 mod common;
 
 use common::TestInstance;
 use futures::future::{BoxFuture, join_all};
-use guild::service::{
-    comments::create_comment,
-    posts::{PostInput, create_post},
+use guild::{
+    db::deliveries::{Batch, Outgoing, Received},
+    service::{
+        comments::create_comment,
+        posts::{PostInput, create_post},
+    },
 };
 
-/// The `_count` (statements) and `_sum` (keys) of one lookup's histogram in `/metrics`.
+/// The `_count` (statements) and `_sum` (requests) of one batched statement's histogram in
+/// `/metrics`.
 async fn statements_and_keys(a: &TestInstance, lookup: &str) -> (f64, f64) {
     let text = common::http()
         .get(a.url("/metrics"))
@@ -156,5 +161,107 @@ async fn lookups_asked_together_each_get_their_own_answer() {
         "{lookups} reply-target lookups ran {statements} statements"
     );
     assert!(keys <= lookups, "{keys} keys for {lookups} lookups");
+    a.stop().await;
+}
+
+/// The relay of received activity `k`, number `n`.
+fn relay(k: usize, n: usize) -> Outgoing {
+    let id = format!("https://guild.test/activities/announce/{k}-{n}");
+    Outgoing {
+        ap_id: id.clone(),
+        actor_ap_id: "https://guild.test/c/practice".into(),
+        kind: "Announce".into(),
+        data: serde_json::json!({"id": id, "type": "Announce", "object": format!("https://elsewhere.example/activities/create/{k}")}),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_made_together_queue_each_activitys_own_relays_once() {
+    let a = TestInstance::start().await;
+    // Twenty activities, each with one or two relays for one to three inboxes of its own
+    // (on a closed loopback port: nothing is delivered), the first six sent twice.
+    let received = |k: usize| Received {
+        ap_id: format!("https://elsewhere.example/activities/create/{k}"),
+        relays: Batch {
+            activities: (1..=1 + k % 2).map(|n| relay(k, n)).collect(),
+            inboxes: (0..=k % 3)
+                .map(|j| format!("http://127.0.0.1:9/inbox/{k}/{j}"))
+                .collect(),
+        },
+    };
+    let mut sent: Vec<Received> = (0..20).map(received).collect();
+    sent.extend((0..6).map(received));
+    let reads = &a.data.inbox_reads;
+    let answers: Vec<bool> = join_all(sent.into_iter().map(|r| reads.record_received(r)))
+        .await
+        .into_iter()
+        .map(|answer| answer.expect("recorded"))
+        .collect();
+    assert_eq!(answers[..20], [true; 20], "each new id is new once");
+    assert_eq!(answers[20..], [false; 6], "an id sent again is not new");
+
+    // Each relay went to its own activity's inboxes, once.
+    let mut conn = a.conn().await;
+    #[derive(diesel::QueryableByName)]
+    struct Queued {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        ap_id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        inbox_url: String,
+    }
+    let queued: Vec<Queued> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT s.ap_id, d.inbox_url FROM deliveries d
+             JOIN sent_activities s ON s.id = d.activity_id
+             WHERE s.ap_id LIKE 'https://guild.test/activities/announce/%'",
+        ),
+        &mut conn,
+    )
+    .await
+    .expect("queued deliveries");
+    let expected: usize = (0..20).map(|k| (1 + k % 2) * (1 + k % 3)).sum();
+    assert_eq!(queued.len(), expected);
+    for q in &queued {
+        let k = q
+            .ap_id
+            .rsplit('/')
+            .next()
+            .and_then(|last| last.split('-').next())
+            .expect("relay id");
+        assert!(
+            q.inbox_url.contains(&format!("/inbox/{k}/")),
+            "{} queued for {}",
+            q.ap_id,
+            q.inbox_url
+        );
+    }
+    let (statements, records) = statements_and_keys(&a, "records").await;
+    assert_eq!(records, 26.0, "every record went through the batch");
+    assert!(
+        statements < records,
+        "{records} records in {statements} statements"
+    );
+
+    // An activity whose relay's id is taken fails alone; those beside it are recorded.
+    let taken = Received {
+        ap_id: "https://elsewhere.example/activities/create/taken".into(),
+        relays: Batch {
+            activities: vec![relay(3, 1)],
+            inboxes: vec!["http://127.0.0.1:9/inbox/taken".into()],
+        },
+    };
+    let answers = join_all(
+        [received(20), taken, received(21)]
+            .into_iter()
+            .map(|r| reads.record_received(r)),
+    )
+    .await;
+    assert!(matches!(answers[0], Ok(true)), "{:?}", answers[0]);
+    assert!(
+        answers[1].is_err(),
+        "the activity whose relay id is taken fails"
+    );
+    assert!(matches!(answers[2], Ok(true)), "{:?}", answers[2]);
+    drop(conn);
     a.stop().await;
 }

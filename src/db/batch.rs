@@ -1,19 +1,23 @@
-//! Lookups that many requests make at the same moment, each for its own key, answered by
-//! one statement for all of them (what GraphQL servers call a data loader).
+//! Statements that many inbox activities run at the same moment, each with its own values,
+//! run once for all of them: lookups by key (what GraphQL servers call a data loader) and
+//! the record of received ids (a group commit).
 //!
 //! A busy inbox has dozens of activities in flight, and each asks the database the same
-//! few questions: was this id received before, who is this signer, which post is this? One
-//! round trip each costs both processes a system call, a wake-up and a statement start-up,
-//! and those round trips were most of the inbox's cost (docs/performance.md, items 13 and 14).
-//! A [`Batcher`] runs one statement at a time; the keys asked for while it runs wait for the
-//! next one, which asks for all of them with `= ANY($1)`. A key asked for while none runs
-//! goes at once, alone: an idle server waits for no batch to fill.
+//! few questions (was this id received before, who is this signer, which post is this?)
+//! and ends with the same write (record the id, queue the relays). One round trip each
+//! costs both processes a system call, a wake-up and a statement start-up, which was much of
+//! the inbox's cost (docs/performance.md, items 13 and 14). A [`Batcher`] runs one statement
+//! at a time; what is asked while it runs waits for the next one, which carries all of it
+//! (`= ANY($1)` for a lookup, arrays for the record). What is asked while none runs goes at
+//! once, alone: an idle server waits for no batch to fill.
 //!
-//! Only reads that need no transaction go through here: a batch runs on a connection of
-//! its own, so it sees what is committed, as a lookup on a fresh pooled connection would.
+//! Only statements that need no surrounding transaction go through here: a batch runs on a
+//! connection of its own, and sees and commits what a statement on a fresh pooled
+//! connection would.
 
 use super::{
     DbError, DbPool, DbResult,
+    deliveries::{self, Received},
     models::{Comment, Person, Post},
     schema::{comments, people, posts, received_activities},
 };
@@ -21,44 +25,43 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use futures::future::BoxFuture;
 use prometheus_client::metrics::histogram::Histogram;
-use std::{collections::HashMap, hash::Hash, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+    sync::Arc,
+};
 use tokio::sync::{OnceCell, mpsc, oneshot};
 
-/// At most this many keys go in one statement; the rest wait for the next one.
+/// At most this many requests go in one statement; the rest wait for the next one.
 const MAX_BATCH: usize = 256;
 
-/// Reads the rows for `keys`, by key; a key without a row is left out.
-type Load<K, V> =
-    Arc<dyn Fn(DbPool, Vec<K>) -> BoxFuture<'static, DbResult<HashMap<K, V>>> + Send + Sync>;
+/// Runs the statement for `requests`, answering each in order.
+type Run<Q, A> = Arc<dyn Fn(DbPool, Vec<Q>) -> BoxFuture<'static, DbResult<Vec<A>>> + Send + Sync>;
 
-type Answer<V> = oneshot::Sender<Result<Option<V>, Arc<DbError>>>;
+type Reply<A> = oneshot::Sender<Result<A, Arc<DbError>>>;
 
-/// Answers lookups by key, many at a time (see the module's text).
-pub struct Batcher<K, V> {
+/// Runs one statement for many requests at a time (see the module's text).
+pub struct Batcher<Q, A> {
     pool: DbPool,
-    load: Load<K, V>,
-    /// Keys per statement.
+    run: Run<Q, A>,
+    /// Requests per statement.
     sizes: Histogram,
     /// Started on first use, on the runtime of its first caller.
-    queue: OnceCell<mpsc::UnboundedSender<(K, Answer<V>)>>,
+    queue: OnceCell<mpsc::UnboundedSender<(Q, Reply<A>)>>,
 }
 
-impl<K, V> Batcher<K, V>
-where
-    K: Eq + Hash + Clone + Send + 'static,
-    V: Clone + Send + 'static,
-{
-    fn new(pool: DbPool, sizes: Histogram, load: Load<K, V>) -> Batcher<K, V> {
+impl<Q: Send + 'static, A: Send + 'static> Batcher<Q, A> {
+    fn new(pool: DbPool, sizes: Histogram, run: Run<Q, A>) -> Batcher<Q, A> {
         Batcher {
             pool,
-            load,
+            run,
             sizes,
             queue: OnceCell::new(),
         }
     }
 
-    /// The row for `key`, if there is one.
-    pub async fn get(&self, key: K) -> DbResult<Option<V>> {
+    /// The answer to `request`, once the statement that carries it has run.
+    pub async fn ask(&self, request: Q) -> DbResult<A> {
         let queue = self
             .queue
             .get_or_init(|| async {
@@ -66,60 +69,84 @@ where
                 tokio::spawn(serve(
                     receiver,
                     self.pool.clone(),
-                    self.load.clone(),
+                    self.run.clone(),
                     self.sizes.clone(),
                 ));
                 sender
             })
             .await;
-        let (answer, answered) = oneshot::channel();
+        let (reply, answer) = oneshot::channel();
         queue
-            .send((key, answer))
-            .map_err(|_| DbError::Setup("the batched lookups have stopped".into()))?;
-        match answered.await {
-            Ok(Ok(found)) => Ok(found),
+            .send((request, reply))
+            .map_err(|_| DbError::Setup("the batched statements have stopped".into()))?;
+        match answer.await {
+            Ok(Ok(answer)) => Ok(answer),
             Ok(Err(failed)) => Err(DbError::Batch(failed)),
-            Err(_) => Err(DbError::Setup("a batched lookup was dropped".into())),
+            Err(_) => Err(DbError::Setup("a batched statement was dropped".into())),
         }
     }
 }
 
-/// Runs one statement at a time for the keys queued since the last one began. Ends when the
-/// batcher is dropped.
-async fn serve<K, V>(
-    mut queue: mpsc::UnboundedReceiver<(K, Answer<V>)>,
+/// Runs one statement at a time for the requests queued since the last one began. Ends
+/// when the batcher is dropped.
+async fn serve<Q, A>(
+    mut queue: mpsc::UnboundedReceiver<(Q, Reply<A>)>,
     pool: DbPool,
-    load: Load<K, V>,
+    run: Run<Q, A>,
     sizes: Histogram,
-) where
-    K: Eq + Hash + Clone + Send + 'static,
-    V: Clone + Send + 'static,
-{
+) {
     let mut waiting = Vec::new();
     while queue.recv_many(&mut waiting, MAX_BATCH).await > 0 {
-        let mut keys: Vec<K> = waiting.iter().map(|(key, _)| key.clone()).collect();
-        let mut seen = std::collections::HashSet::with_capacity(keys.len());
-        keys.retain(|key| seen.insert(key.clone()));
-        sizes.observe(keys.len() as f64);
-        let result = load(pool.clone(), keys).await.map_err(Arc::new);
-        for (key, answer) in waiting.drain(..) {
-            // A caller that stopped waiting (its request was dropped) needs no answer.
-            let _ = answer.send(match &result {
-                Ok(found) => Ok(found.get(&key).cloned()),
-                Err(failed) => Err(failed.clone()),
-            });
+        let (requests, replies): (Vec<Q>, Vec<Reply<A>>) = waiting.drain(..).unzip();
+        sizes.observe(requests.len() as f64);
+        let asked = requests.len();
+        match run(pool.clone(), requests).await {
+            Ok(answers) if answers.len() == asked => {
+                for (reply, answer) in replies.into_iter().zip(answers) {
+                    // A caller that stopped waiting (its request was dropped) needs no answer.
+                    let _ = reply.send(Ok(answer));
+                }
+            }
+            outcome => {
+                let failed = Arc::new(outcome.err().unwrap_or_else(|| {
+                    DbError::Corrupt(format!("a batch of {asked} got another number of answers"))
+                }));
+                for reply in replies {
+                    let _ = reply.send(Err(failed.clone()));
+                }
+            }
         }
     }
+}
+
+/// A lookup by key: `read` finds the rows of the distinct keys asked for, by key.
+fn by_key<V, F, Fut>(read: F) -> Run<String, Option<V>>
+where
+    V: Clone + Send + 'static,
+    F: Fn(DbPool, Vec<String>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = DbResult<HashMap<String, V>>> + Send + 'static,
+{
+    Arc::new(move |pool, keys: Vec<String>| {
+        let mut seen = HashSet::with_capacity(keys.len());
+        let distinct: Vec<String> = keys.iter().filter(|k| seen.insert(*k)).cloned().collect();
+        let found = read(pool, distinct);
+        Box::pin(async move {
+            let found = found.await?;
+            Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
+        })
+    })
 }
 
 /// The lookups the inbox makes for every activity, batched. One set per instance, in its
 /// `Context`.
 pub struct InboxReads {
     /// Ids of received activities: `Some(())` when the id was received before.
-    received: Batcher<String, ()>,
-    people: Batcher<String, Person>,
-    posts: Batcher<String, Post>,
-    reply_targets: Batcher<String, ReplyTarget>,
+    received: Batcher<String, Option<()>>,
+    people: Batcher<String, Option<Person>>,
+    posts: Batcher<String, Option<Post>>,
+    reply_targets: Batcher<String, Option<ReplyTarget>>,
+    /// Received ids recorded, with their relays: whether each was new.
+    records: Batcher<Received, Recorded>,
 }
 
 /// What a reply's `inReplyTo` names: a post, or a comment with its post.
@@ -129,46 +156,74 @@ impl InboxReads {
     /// `sizes` gives each lookup's histogram of keys per statement, by its name.
     pub fn new(pool: &DbPool, sizes: impl Fn(&str) -> Histogram) -> InboxReads {
         InboxReads {
-            received: Batcher::new(
-                pool.clone(),
-                sizes("received"),
-                Arc::new(|pool, ids| Box::pin(received_among(pool, ids))),
-            ),
-            people: Batcher::new(
-                pool.clone(),
-                sizes("people"),
-                Arc::new(|pool, ids| Box::pin(people_by_ap_id(pool, ids))),
-            ),
-            posts: Batcher::new(
-                pool.clone(),
-                sizes("posts"),
-                Arc::new(|pool, ids| Box::pin(posts_by_ap_id(pool, ids))),
-            ),
+            received: Batcher::new(pool.clone(), sizes("received"), by_key(received_among)),
+            people: Batcher::new(pool.clone(), sizes("people"), by_key(people_by_ap_id)),
+            posts: Batcher::new(pool.clone(), sizes("posts"), by_key(posts_by_ap_id)),
             reply_targets: Batcher::new(
                 pool.clone(),
                 sizes("reply_targets"),
-                Arc::new(|pool, ids| Box::pin(reply_targets(pool, ids))),
+                by_key(reply_targets),
             ),
+            records: Batcher::new(pool.clone(), sizes("records"), Arc::new(record_each)),
         }
     }
 
     /// Whether the activity `ap_id` was received (and processed) before.
     pub async fn was_received(&self, ap_id: &str) -> DbResult<bool> {
-        Ok(self.received.get(ap_id.to_owned()).await?.is_some())
+        Ok(self.received.ask(ap_id.to_owned()).await?.is_some())
     }
 
     pub async fn person_by_ap_id(&self, ap_id: &str) -> DbResult<Option<Person>> {
-        self.people.get(ap_id.to_owned()).await
+        self.people.ask(ap_id.to_owned()).await
     }
 
     pub async fn post_by_ap_id(&self, ap_id: &str) -> DbResult<Option<Post>> {
-        self.posts.get(ap_id.to_owned()).await
+        self.posts.ask(ap_id.to_owned()).await
     }
 
     /// What a reply's `inReplyTo` names, when it is stored here.
     pub async fn reply_target(&self, ap_id: &str) -> DbResult<Option<ReplyTarget>> {
-        self.reply_targets.get(ap_id.to_owned()).await
+        self.reply_targets.ask(ap_id.to_owned()).await
     }
+
+    /// Records `received` as received and, if it was not received before, stores and queues
+    /// its relays: false when it was received before (then nothing is queued).
+    pub async fn record_received(&self, received: Received) -> DbResult<bool> {
+        self.records.ask(received).await?.map_err(DbError::Batch)
+    }
+}
+
+/// Whether a received id was new, or why recording it failed.
+type Recorded = Result<bool, Arc<DbError>>;
+
+/// Records all of `received` in one statement. Should it fail, each is tried alone, so
+/// that one bad activity fails only its own request.
+fn record_each(
+    pool: DbPool,
+    received: Vec<Received>,
+) -> BoxFuture<'static, DbResult<Vec<Recorded>>> {
+    Box::pin(async move {
+        let mut conn = pool.get().await?;
+        match deliveries::record_received(&mut conn, &received).await {
+            Ok(firsts) => Ok(firsts.into_iter().map(Ok).collect()),
+            Err(failed) if received.len() == 1 => Ok(vec![Err(Arc::new(failed))]),
+            Err(failed) => {
+                tracing::warn!(%failed, count = received.len(), "a batch of received ids failed; recording each alone");
+                let mut answers = Vec::with_capacity(received.len());
+                for one in received {
+                    answers.push(
+                        match deliveries::record_received(&mut conn, std::slice::from_ref(&one))
+                            .await
+                        {
+                            Ok(firsts) => Ok(firsts.into_iter().next().unwrap_or(false)),
+                            Err(failed) => Err(Arc::new(failed)),
+                        },
+                    );
+                }
+                Ok(answers)
+            }
+        }
+    })
 }
 
 async fn received_among(pool: DbPool, ids: Vec<String>) -> DbResult<HashMap<String, ()>> {
@@ -226,7 +281,7 @@ async fn reply_targets(pool: DbPool, ids: Vec<String>) -> DbResult<HashMap<Strin
             found.insert(comment.ap_id.clone(), (post.clone(), Some(comment)));
         }
     }
-    let asked: std::collections::HashSet<&String> = ids.iter().collect();
+    let asked: HashSet<&String> = ids.iter().collect();
     for post in posts.into_values() {
         if asked.contains(&post.ap_id) {
             found.entry(post.ap_id.clone()).or_insert((post, None));

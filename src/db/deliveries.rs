@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use diesel::{
     dsl::now,
     prelude::*,
-    sql_types::{Array, Jsonb, Nullable, Text},
+    sql_types::{Array, Integer, Jsonb, Nullable, Text},
 };
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
@@ -132,10 +132,12 @@ pub async fn enqueue_batch(conn: &mut Connection, batch: &Batch) -> DbResult<()>
 }
 
 diesel::define_sql_function! {
-    /// Migration 000015: records a received id and, if it is new, enqueues a batch.
+    /// Migration 000017: records received ids and enqueues the batches of the new ones.
     #[allow(clippy::too_many_arguments)]
-    fn guild_record_received(
-        received_ap_id: Text,
+    fn guild_record_received_many(
+        received_ap_ids: Array<Text>,
+        relays_per_received: Array<Integer>,
+        inboxes_per_received: Array<Integer>,
         activity_ap_ids: Array<Text>,
         actors: Array<Text>,
         activity_kinds: Array<Text>,
@@ -144,36 +146,41 @@ diesel::define_sql_function! {
         keys_of_objects: Array<Text>,
         inbox_urls: Array<Text>,
         inbox_domains: Array<Text>,
-    ) -> Bool;
+    ) -> Array<Bool>;
 }
 
-/// Records the received activity `received_ap_id` and, only if it was not received before,
-/// stores and queues `relays` (the community's relays of it), in one statement. False when
-/// the id was received before: then nothing is queued.
-pub async fn record_received(
-    conn: &mut Connection,
-    received_ap_id: &str,
-    relays: &Batch,
-) -> DbResult<bool> {
-    let activities = &relays.activities;
-    let objects: Vec<Option<&str>> = activities.iter().map(|a| object_of(&a.data)).collect();
-    let domains: Vec<String> = relays.inboxes.iter().map(|i| domain_of(i)).collect();
-    Ok(diesel::select(guild_record_received(
-        received_ap_id,
-        activities.iter().map(|a| &a.ap_id).collect::<Vec<_>>(),
-        activities
+/// An inbox activity's id, with the community's relays of it (empty when it has none).
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub ap_id: String,
+    pub relays: Batch,
+}
+
+/// Records each received id and, only for the ids not received before, stores and queues
+/// their relays, in one statement. Answers, in order, whether each id was new; when the same
+/// id comes twice, only its first is.
+pub async fn record_received(conn: &mut Connection, received: &[Received]) -> DbResult<Vec<bool>> {
+    let relays = || received.iter().flat_map(|r| &r.relays.activities);
+    let inboxes = || received.iter().flat_map(|r| &r.relays.inboxes);
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    Ok(diesel::select(guild_record_received_many(
+        received.iter().map(|r| &r.ap_id).collect::<Vec<_>>(),
+        received
             .iter()
-            .map(|a| &a.actor_ap_id)
+            .map(|r| count(r.relays.activities.len()))
             .collect::<Vec<_>>(),
-        activities.iter().map(|a| &a.kind).collect::<Vec<_>>(),
-        activities.iter().map(|a| &a.data).collect::<Vec<_>>(),
-        objects,
-        activities
+        received
             .iter()
-            .map(|a| object_key(&a.data))
+            .map(|r| count(r.relays.inboxes.len()))
             .collect::<Vec<_>>(),
-        &relays.inboxes,
-        domains,
+        relays().map(|a| &a.ap_id).collect::<Vec<_>>(),
+        relays().map(|a| &a.actor_ap_id).collect::<Vec<_>>(),
+        relays().map(|a| &a.kind).collect::<Vec<_>>(),
+        relays().map(|a| &a.data).collect::<Vec<_>>(),
+        relays().map(|a| object_of(&a.data)).collect::<Vec<_>>(),
+        relays().map(|a| object_key(&a.data)).collect::<Vec<_>>(),
+        inboxes().collect::<Vec<_>>(),
+        inboxes().map(|i| domain_of(i)).collect::<Vec<_>>(),
     ))
     .get_result(conn)
     .await?)

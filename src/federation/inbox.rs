@@ -11,8 +11,10 @@
 //!
 //! Then the activity is applied (`activities::dispatch`); types Guild does not act on are
 //! acknowledged and logged. The people and communities it reads are read once
-//! (`db::memo`). Its id is recorded, together with the community's relay of it
-//! when it happened in a local community, in one statement.
+//! (`db::memo`), and what is not kept is looked up together with the other activities in
+//! flight (`db::batch`). Its id is recorded, together with the community's relay of it when it
+//! happened in a local community, by one statement shared with the activities that finish
+//! at the same moment.
 
 use super::{
     FederationError, FederationResult, MAX_INBOX_BODY, activities, delivery, local_community,
@@ -193,13 +195,22 @@ async fn receive(data: &Data<Context>, request: Request) -> FederationResult<Inb
     // Applying an activity is idempotent, so the id is recorded only once it has been
     // applied: if we fail halfway, the peer's retry is applied, not dropped as a duplicate.
     let (outcome, relay) = activities::dispatch(&envelope.kind, activity, data, None).await?;
-    let mut conn = data.pool.get().await?;
     let relays = match relay {
-        Some(relay) => activities::relay_batch(&mut conn, data, relay).await?,
+        Some(relay) => {
+            let mut conn = data.pool.get().await?;
+            activities::relay_batch(&mut conn, data, relay).await?
+        }
         None => db::deliveries::Batch::default(),
     };
-    let first = db::deliveries::record_received(&mut conn, envelope.id.as_str(), &relays).await?;
-    if first && !relays.inboxes.is_empty() {
+    let relayed = !relays.inboxes.is_empty();
+    let first = data
+        .inbox_reads
+        .record_received(db::deliveries::Received {
+            ap_id: envelope.id.to_string(),
+            relays,
+        })
+        .await?;
+    if first && relayed {
         delivery::wake(data);
     }
     Ok(if first {

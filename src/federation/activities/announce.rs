@@ -98,8 +98,12 @@ pub async fn receive_announced(
                 return Ok(InboxOutcome::Duplicate);
             }
             let (outcome, _) = Box::pin(dispatch(&kind, object, data, Some(community))).await?;
-            let mut conn = data.pool.get().await?;
-            db::activities::record_received(&mut conn, id.as_str()).await?;
+            data.inbox_reads
+                .record_received(db::deliveries::Received {
+                    ap_id: id.to_string(),
+                    relays: Default::default(),
+                })
+                .await?;
             Ok(outcome)
         }
         "Page" | "Article" | "Video" | "Event" | "Note" => {
