@@ -51,7 +51,7 @@ pub struct Context {
     /// People and communities the inbox read lately (see `db::memo`).
     pub recent_rows: Arc<crate::db::memo::Recent>,
     /// The inbox's lookups of the moment, many per statement (see `db::batch`).
-    pub inbox_reads: Arc<crate::db::batch::InboxReads>,
+    pub inbox_batches: Arc<crate::db::batch::InboxBatches>,
 }
 
 impl Context {
@@ -61,7 +61,7 @@ impl Context {
         let metrics = Arc::new(Metrics::default());
         Ok(Context {
             rate_limits,
-            inbox_reads: Arc::new(crate::db::batch::InboxReads::new(&pool, |lookup| {
+            inbox_batches: Arc::new(crate::db::batch::InboxBatches::new(&pool, |lookup| {
                 metrics.lookup_batch(lookup)
             })),
             pool,

@@ -8,7 +8,10 @@ mod common;
 use common::TestInstance;
 use futures::future::{BoxFuture, join_all};
 use guild::{
-    db::deliveries::{Batch, Outgoing, Received},
+    db::{
+        deliveries::{Batch, Outgoing, Received},
+        votes::RemoteVote,
+    },
     service::{
         comments::create_comment,
         posts::{PostInput, create_post},
@@ -70,7 +73,7 @@ async fn lookups_asked_together_each_get_their_own_answer() {
     }
 
     // Every kind of question, with the answer each must get, all asked at once.
-    let reads = &a.data.inbox_reads;
+    let reads = &a.data.inbox_batches;
     let mut asks: Vec<(String, BoxFuture<'_, String>)> = Vec::new();
     for round in 0..8 {
         for post in &posts {
@@ -191,7 +194,7 @@ async fn records_made_together_queue_each_activitys_own_relays_once() {
     };
     let mut sent: Vec<Received> = (0..20).map(received).collect();
     sent.extend((0..6).map(received));
-    let reads = &a.data.inbox_reads;
+    let reads = &a.data.inbox_batches;
     let answers: Vec<bool> = join_all(sent.into_iter().map(|r| reads.record_received(r)))
         .await
         .into_iter()
@@ -263,5 +266,107 @@ async fn records_made_together_queue_each_activitys_own_relays_once() {
     );
     assert!(matches!(answers[2], Ok(true)), "{:?}", answers[2]);
     drop(conn);
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn votes_written_together_each_count_once_on_their_own_item() {
+    let a = TestInstance::start().await;
+    let ann = a.create_user("ann").await;
+    let practice = a
+        .create_community("practice", "Speaking practice", Some(&ann))
+        .await;
+    let mut posts = Vec::new();
+    for n in 1..=3 {
+        let input = PostInput {
+            title: format!("Talk {n}"),
+            ..Default::default()
+        };
+        posts.push(
+            create_post(&a.data, &ann, &practice, input)
+                .await
+                .expect("post"),
+        );
+    }
+    let mut comments = Vec::new();
+    for post in &posts[..2] {
+        comments.push(
+            create_comment(&a.data, &ann, post, None, "Slow down at the start.")
+                .await
+                .expect("comment"),
+        );
+    }
+    let mut voters = Vec::new();
+    for n in 0..8 {
+        voters.push(a.create_user(&format!("voter{n}")).await);
+    }
+    // Every voter on every item, one in three down; and two votes on a post that is gone.
+    let items: Vec<(bool, i64)> = posts
+        .iter()
+        .map(|p| (true, p.id))
+        .chain(comments.iter().map(|c| (false, c.id)))
+        .collect();
+    let score = |voter: usize, item: usize| if (voter + item) % 3 == 0 { -1 } else { 1 };
+    let mut votes = Vec::new();
+    for (v, voter) in voters.iter().enumerate() {
+        for (i, &(on_post, item_id)) in items.iter().enumerate() {
+            votes.push(RemoteVote {
+                on_post,
+                item_id,
+                voter_id: voter.id,
+                score: score(v, i),
+                activity_ap_id: Some(format!("https://elsewhere.example/like/{v}-{i}")),
+            });
+        }
+        if v % 4 == 0 {
+            votes.push(RemoteVote {
+                on_post: true,
+                item_id: i64::MAX,
+                voter_id: voter.id,
+                score: 1,
+                activity_ap_id: None,
+            });
+        }
+    }
+    let expected: Vec<bool> = votes.iter().map(|v| v.item_id != i64::MAX).collect();
+    let reads = &a.data.inbox_batches;
+    let answers: Vec<bool> = join_all(votes.into_iter().map(|v| reads.set_remote_vote(v)))
+        .await
+        .into_iter()
+        .map(|answer| answer.expect("written"))
+        .collect();
+    assert_eq!(answers, expected, "false only for the post that is gone");
+
+    // Each item's counters moved by its own votes exactly.
+    let mut conn = a.conn().await;
+    for (i, &(on_post, id)) in items.iter().enumerate() {
+        let ups = (0..voters.len()).filter(|&v| score(v, i) == 1).count() as i32;
+        let downs = voters.len() as i32 - ups;
+        let (up, down, total) = if on_post {
+            let post = guild::db::posts::by_id(&mut conn, id)
+                .await
+                .expect("read")
+                .expect("post");
+            (post.upvotes, post.downvotes, post.score)
+        } else {
+            let comment = guild::db::comments::by_id(&mut conn, id)
+                .await
+                .expect("read")
+                .expect("comment");
+            (comment.upvotes, comment.downvotes, comment.score)
+        };
+        assert_eq!(
+            (up, down, total),
+            (ups, downs, ups - downs),
+            "item {i} (post: {on_post})"
+        );
+    }
+    drop(conn);
+    let (statements, written) = statements_and_keys(&a, "votes").await;
+    assert_eq!(written, 42.0);
+    assert!(
+        statements < written,
+        "{written} votes in {statements} statements"
+    );
     a.stop().await;
 }

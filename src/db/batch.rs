@@ -16,10 +16,11 @@
 //! connection would.
 
 use super::{
-    DbError, DbPool, DbResult,
+    Connection, DbError, DbPool, DbResult,
     deliveries::{self, Received},
     models::{Comment, Person, Post},
     schema::{comments, people, posts, received_activities},
+    votes::{self, RemoteVote},
 };
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -139,23 +140,25 @@ where
 
 /// The lookups the inbox makes for every activity, batched. One set per instance, in its
 /// `Context`.
-pub struct InboxReads {
+pub struct InboxBatches {
     /// Ids of received activities: `Some(())` when the id was received before.
     received: Batcher<String, Option<()>>,
     people: Batcher<String, Option<Person>>,
     posts: Batcher<String, Option<Post>>,
     reply_targets: Batcher<String, Option<ReplyTarget>>,
     /// Received ids recorded, with their relays: whether each was new.
-    records: Batcher<Received, Recorded>,
+    records: Batcher<Received, Written>,
+    /// Votes from other servers: whether each one's item exists.
+    votes: Batcher<RemoteVote, Written>,
 }
 
 /// What a reply's `inReplyTo` names: a post, or a comment with its post.
 pub type ReplyTarget = (Post, Option<Comment>);
 
-impl InboxReads {
+impl InboxBatches {
     /// `sizes` gives each lookup's histogram of keys per statement, by its name.
-    pub fn new(pool: &DbPool, sizes: impl Fn(&str) -> Histogram) -> InboxReads {
-        InboxReads {
+    pub fn new(pool: &DbPool, sizes: impl Fn(&str) -> Histogram) -> InboxBatches {
+        InboxBatches {
             received: Batcher::new(pool.clone(), sizes("received"), by_key(received_among)),
             people: Batcher::new(pool.clone(), sizes("people"), by_key(people_by_ap_id)),
             posts: Batcher::new(pool.clone(), sizes("posts"), by_key(posts_by_ap_id)),
@@ -164,7 +167,8 @@ impl InboxReads {
                 sizes("reply_targets"),
                 by_key(reply_targets),
             ),
-            records: Batcher::new(pool.clone(), sizes("records"), Arc::new(record_each)),
+            records: Batcher::new(pool.clone(), sizes("records"), Arc::new(record_all)),
+            votes: Batcher::new(pool.clone(), sizes("votes"), Arc::new(vote_all)),
         }
     }
 
@@ -191,38 +195,79 @@ impl InboxReads {
     pub async fn record_received(&self, received: Received) -> DbResult<bool> {
         self.records.ask(received).await?.map_err(DbError::Batch)
     }
+
+    /// Sets a vote from another server, with its post's or comment's counters (as
+    /// `votes::set_post_vote` does): false when the post or comment is gone.
+    pub async fn set_remote_vote(&self, vote: RemoteVote) -> DbResult<bool> {
+        self.votes.ask(vote).await?.map_err(DbError::Batch)
+    }
 }
 
-/// Whether a received id was new, or why recording it failed.
-type Recorded = Result<bool, Arc<DbError>>;
+/// The answer of one write of a batch, or why it failed.
+type Written = Result<bool, Arc<DbError>>;
 
-/// Records all of `received` in one statement. Should it fail, each is tried alone, so
-/// that one bad activity fails only its own request.
-fn record_each(
-    pool: DbPool,
-    received: Vec<Received>,
-) -> BoxFuture<'static, DbResult<Vec<Recorded>>> {
+/// A write of many items in one statement, answering one flag per item.
+type WriteMany<T> = for<'a> fn(&'a mut Connection, &'a [T]) -> BoxFuture<'a, DbResult<Vec<bool>>>;
+
+/// Runs `write` for all of `items` at once. Should it fail, it runs for each alone, so that
+/// one bad item fails only its own request, with the error it would have had alone.
+async fn all_or_each<T>(conn: &mut Connection, items: &[T], write: WriteMany<T>) -> Vec<Written> {
+    let failed = match write(conn, items).await {
+        Ok(answers) if answers.len() == items.len() => {
+            return answers.into_iter().map(Ok).collect();
+        }
+        Ok(answers) => DbError::Corrupt(format!(
+            "{} answers for a batch of {}",
+            answers.len(),
+            items.len()
+        )),
+        Err(failed) => failed,
+    };
+    if items.len() == 1 {
+        return vec![Err(Arc::new(failed))];
+    }
+    tracing::warn!(%failed, count = items.len(), "a batched write failed; writing each alone");
+    let mut answers = Vec::with_capacity(items.len());
+    for item in items {
+        answers.push(match write(conn, std::slice::from_ref(item)).await {
+            Ok(answer) => answer
+                .into_iter()
+                .next()
+                .ok_or_else(|| Arc::new(DbError::Corrupt("no answer for a write of one".into()))),
+            Err(failed) => Err(Arc::new(failed)),
+        });
+    }
+    answers
+}
+
+fn record_all(pool: DbPool, received: Vec<Received>) -> BoxFuture<'static, DbResult<Vec<Written>>> {
     Box::pin(async move {
         let mut conn = pool.get().await?;
-        match deliveries::record_received(&mut conn, &received).await {
-            Ok(firsts) => Ok(firsts.into_iter().map(Ok).collect()),
-            Err(failed) if received.len() == 1 => Ok(vec![Err(Arc::new(failed))]),
-            Err(failed) => {
-                tracing::warn!(%failed, count = received.len(), "a batch of received ids failed; recording each alone");
-                let mut answers = Vec::with_capacity(received.len());
-                for one in received {
-                    answers.push(
-                        match deliveries::record_received(&mut conn, std::slice::from_ref(&one))
-                            .await
-                        {
-                            Ok(firsts) => Ok(firsts.into_iter().next().unwrap_or(false)),
-                            Err(failed) => Err(Arc::new(failed)),
-                        },
-                    );
-                }
-                Ok(answers)
-            }
+        Ok(all_or_each(&mut conn, &received, |conn, received| {
+            Box::pin(deliveries::record_received(conn, received))
+        })
+        .await)
+    })
+}
+
+/// Writes the votes sorted, posts before comments and each by id: the order in which a new
+/// comment's counting trigger locks rows (its post, then the comments above it), so that the
+/// two never wait on each other in a cycle.
+fn vote_all(pool: DbPool, asked: Vec<RemoteVote>) -> BoxFuture<'static, DbResult<Vec<Written>>> {
+    Box::pin(async move {
+        let mut order: Vec<usize> = (0..asked.len()).collect();
+        order.sort_by_key(|&i| (!asked[i].on_post, asked[i].item_id));
+        let sorted: Vec<RemoteVote> = order.iter().map(|&i| asked[i].clone()).collect();
+        let mut conn = pool.get().await?;
+        let written = all_or_each(&mut conn, &sorted, |conn, votes| {
+            Box::pin(votes::set_votes(conn, votes))
+        })
+        .await;
+        let mut answers: Vec<Written> = vec![Ok(false); asked.len()];
+        for (answer, i) in written.into_iter().zip(order) {
+            answers[i] = answer;
         }
+        Ok(answers)
     })
 }
 

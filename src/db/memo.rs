@@ -227,7 +227,7 @@ pub async fn person_by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<Opt
 /// The same, read with the other inbox lookups of the moment (`batch`): no connection is
 /// held while the batch gathers.
 pub async fn person_by_ap_id_batched(
-    reads: &super::batch::InboxReads,
+    reads: &super::batch::InboxBatches,
     ap_id: &str,
 ) -> DbResult<Option<Person>> {
     person_kept_or_read(ap_id, reads.person_by_ap_id(ap_id)).await

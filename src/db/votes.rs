@@ -8,7 +8,7 @@ use super::{
 };
 use diesel::{
     prelude::*,
-    sql_types::{BigInt, Nullable, SmallInt, Text},
+    sql_types::{Array, BigInt, Bool, Nullable, SmallInt, Text},
 };
 use diesel_async::RunQueryDsl;
 
@@ -40,6 +40,46 @@ diesel::define_sql_function! {
         new_score: SmallInt,
         activity: Nullable<Text>,
     ) -> Record<(Nullable<SmallInt>, Nullable<Text>)>;
+}
+
+diesel::define_sql_function! {
+    /// Migration 000018: many votes, one after the other; per vote, whether its item exists.
+    fn guild_set_votes(
+        on_posts: Array<Bool>,
+        voted_items: Array<BigInt>,
+        voters: Array<BigInt>,
+        new_scores: Array<SmallInt>,
+        activities: Array<Nullable<Text>>,
+    ) -> Array<Bool>;
+}
+
+/// A vote from another server, written together with others (`db::batch`).
+#[derive(Debug, Clone)]
+pub struct RemoteVote {
+    /// On a post; else on a comment.
+    pub on_post: bool,
+    pub item_id: i64,
+    pub voter_id: i64,
+    /// 1, -1, or 0 to withdraw it.
+    pub score: i16,
+    pub activity_ap_id: Option<String>,
+}
+
+/// Sets each vote as [`set_post_vote`] and [`set_comment_vote`] do, in the order given, in
+/// one statement; answers, per vote, whether its post or comment exists.
+pub async fn set_votes(conn: &mut Connection, votes: &[RemoteVote]) -> DbResult<Vec<bool>> {
+    Ok(diesel::select(guild_set_votes(
+        votes.iter().map(|v| v.on_post).collect::<Vec<_>>(),
+        votes.iter().map(|v| v.item_id).collect::<Vec<_>>(),
+        votes.iter().map(|v| v.voter_id).collect::<Vec<_>>(),
+        votes.iter().map(|v| v.score).collect::<Vec<_>>(),
+        votes
+            .iter()
+            .map(|v| v.activity_ap_id.as_deref())
+            .collect::<Vec<_>>(),
+    ))
+    .get_result(conn)
+    .await?)
 }
 
 /// What the vote functions answer: the previous vote, or NotFound for a missing item.

@@ -187,7 +187,11 @@ async fn receive(data: &Data<Context>, request: Request) -> FederationResult<Inb
         ));
     }
 
-    if data.inbox_reads.was_received(envelope.id.as_str()).await? {
+    if data
+        .inbox_batches
+        .was_received(envelope.id.as_str())
+        .await?
+    {
         tracing::debug!(id = %envelope.id, "duplicate activity ignored");
         return Ok(InboxOutcome::Duplicate);
     }
@@ -204,7 +208,7 @@ async fn receive(data: &Data<Context>, request: Request) -> FederationResult<Inb
     };
     let relayed = !relays.inboxes.is_empty();
     let first = data
-        .inbox_reads
+        .inbox_batches
         .record_received(db::deliveries::Received {
             ap_id: envelope.id.to_string(),
             relays,

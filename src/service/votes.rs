@@ -117,19 +117,35 @@ pub async fn apply_remote_vote(
     if score != 0 {
         super::moderation::check_not_site_banned(voter)?;
     }
-    let mut conn = ctx.pool.get().await?;
-    if let Some(community) = target.community(&mut conn).await? {
-        if community.local
-            && score != 0
-            && db::memo::is_banned(&mut conn, community.id, voter.id).await?
-        {
-            return Err(ServiceError::Forbidden(
-                "the voter is banned from this community".into(),
-            ));
+    {
+        let mut conn = ctx.pool.get().await?;
+        if let Some(community) = target.community(&mut conn).await? {
+            if community.local
+                && score != 0
+                && db::memo::is_banned(&mut conn, community.id, voter.id).await?
+            {
+                return Err(ServiceError::Forbidden(
+                    "the voter is banned from this community".into(),
+                ));
+            }
         }
     }
-    // One statement, atomic on its own: no transaction around it.
-    set_vote(&mut conn, target, voter.id, score, activity_ap_id).await?;
+    // Written with the other votes arriving at the same moment (`db::batch`), on a
+    // connection of the batch's own: none is held here while it waits.
+    let (on_post, item_id) = match target {
+        StoredObject::Post(post) => (true, post.id),
+        StoredObject::Comment(comment) => (false, comment.id),
+    };
+    let vote = db::votes::RemoteVote {
+        on_post,
+        item_id,
+        voter_id: voter.id,
+        score,
+        activity_ap_id: activity_ap_id.map(str::to_owned),
+    };
+    if !ctx.inbox_batches.set_remote_vote(vote).await? {
+        return Err(ServiceError::NotFound("post or comment"));
+    }
     Ok(())
 }
 

@@ -94,11 +94,11 @@ pub async fn receive_announced(
             if Urls::domain_of(&id).as_deref() == Some(data.domain()) {
                 return Ok(InboxOutcome::Ignored);
             }
-            if data.inbox_reads.was_received(id.as_str()).await? {
+            if data.inbox_batches.was_received(id.as_str()).await? {
                 return Ok(InboxOutcome::Duplicate);
             }
             let (outcome, _) = Box::pin(dispatch(&kind, object, data, Some(community))).await?;
-            data.inbox_reads
+            data.inbox_batches
                 .record_received(db::deliveries::Received {
                     ap_id: id.to_string(),
                     relays: Default::default(),

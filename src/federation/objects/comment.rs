@@ -127,7 +127,10 @@ async fn stored_parent(
     in_reply_to: &Url,
     data: &Data<Context>,
 ) -> FederationResult<Option<(Post, Option<Comment>)>> {
-    Ok(data.inbox_reads.reply_target(in_reply_to.as_str()).await?)
+    Ok(data
+        .inbox_batches
+        .reply_target(in_reply_to.as_str())
+        .await?)
 }
 
 /// Fetches and stores the comments above a reply that are not stored yet, from the top

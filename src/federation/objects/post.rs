@@ -222,7 +222,7 @@ impl Object for PostObject {
     }
 
     async fn read_from_id(object_id: Url, data: &Data<Context>) -> FederationResult<Option<Self>> {
-        data.inbox_reads
+        data.inbox_batches
             .post_by_ap_id(object_id.as_str())
             .await?
             .map(PostObject::new)

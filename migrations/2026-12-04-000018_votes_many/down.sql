@@ -1,0 +1,1 @@
+DROP FUNCTION guild_set_votes(BOOLEAN[], BIGINT[], BIGINT[], SMALLINT[], TEXT[]);
