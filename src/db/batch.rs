@@ -1,10 +1,10 @@
 //! Statements that many inbox activities run at the same moment, each with its own values,
-//! run once for all of them: lookups by key (what GraphQL servers call a data loader) and
-//! the record of received ids (a group commit).
+//! run once for all of them: lookups by key (what GraphQL servers call a data loader), and
+//! the writes of remote votes and of received ids (a group commit).
 //!
 //! A busy inbox has dozens of activities in flight, and each asks the database the same
 //! few questions (was this id received before, who is this signer, which post is this?)
-//! and ends with the same write (record the id, queue the relays). One round trip each
+//! and ends with the same writes (set the vote; record the id, queue the relays). One round trip each
 //! costs both processes a system call, a wake-up and a statement start-up, which was much of
 //! the inbox's cost (docs/performance.md, items 13 and 14). A [`Batcher`] runs one statement
 //! at a time; what is asked while it runs waits for the next one, which carries all of it
@@ -138,7 +138,7 @@ where
     })
 }
 
-/// The lookups the inbox makes for every activity, batched. One set per instance, in its
+/// The statements the inbox runs for every activity, batched. One set per instance, in its
 /// `Context`.
 pub struct InboxBatches {
     /// Ids of received activities: `Some(())` when the id was received before.
