@@ -61,8 +61,8 @@ impl Context {
         let metrics = Arc::new(Metrics::default());
         Ok(Context {
             rate_limits,
-            inbox_batches: Arc::new(crate::db::batch::InboxBatches::new(&pool, |lookup| {
-                metrics.lookup_batch(lookup)
+            inbox_batches: Arc::new(crate::db::batch::InboxBatches::new(&pool, |statement| {
+                metrics.inbox_batch_size(statement)
             })),
             pool,
             urls: Urls::new(settings.base_url()),

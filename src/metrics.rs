@@ -13,11 +13,11 @@ pub struct OutcomeLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct LookupLabel {
-    pub lookup: String,
+pub struct StatementLabel {
+    pub statement: String,
 }
 
-type BatchSizes = Family<LookupLabel, Histogram, fn() -> Histogram>;
+type BatchSizes = Family<StatementLabel, Histogram, fn() -> Histogram>;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct InstanceLabel {
@@ -36,9 +36,9 @@ pub struct Metrics {
     pub backlog: Family<InstanceLabel, Gauge>,
     /// Age of the oldest pending delivery per peer, refreshed at each scrape.
     pub oldest_pending_seconds: Family<InstanceLabel, Gauge>,
-    /// Keys per statement of each batched inbox lookup (`db::batch`): its count is the
-    /// statements run, its sum the lookups answered.
-    pub lookup_batch_keys: BatchSizes,
+    /// Requests carried by each run of a batched inbox statement (`db::batch`): its count
+    /// is the statements run, its sum the requests answered.
+    pub inbox_batch_sizes: BatchSizes,
 }
 
 impl Default for Metrics {
@@ -49,7 +49,7 @@ impl Default for Metrics {
         let delivery_seconds = Histogram::new([0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]);
         let backlog = Family::<InstanceLabel, Gauge>::default();
         let oldest_pending_seconds = Family::<InstanceLabel, Gauge>::default();
-        let lookup_batch_keys: BatchSizes = Family::new_with_constructor(|| {
+        let inbox_batch_sizes: BatchSizes = Family::new_with_constructor(|| {
             Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0])
         });
         registry.register("inbox_activities", "Inbox POSTs by outcome", inbox.clone());
@@ -74,9 +74,9 @@ impl Default for Metrics {
             oldest_pending_seconds.clone(),
         );
         registry.register(
-            "inbox_lookup_batch_keys",
-            "Keys asked for by each statement of a batched inbox lookup",
-            lookup_batch_keys.clone(),
+            "inbox_batch_size",
+            "Requests carried by each run of a batched inbox statement",
+            inbox_batch_sizes.clone(),
         );
         Metrics {
             registry,
@@ -85,7 +85,7 @@ impl Default for Metrics {
             delivery_seconds,
             backlog,
             oldest_pending_seconds,
-            lookup_batch_keys,
+            inbox_batch_sizes,
         }
     }
 }
@@ -107,11 +107,11 @@ impl Metrics {
             .inc();
     }
 
-    /// The histogram of keys per statement of the batched lookup `lookup`.
-    pub fn lookup_batch(&self, lookup: &str) -> Histogram {
-        self.lookup_batch_keys
-            .get_or_create(&LookupLabel {
-                lookup: lookup.into(),
+    /// The histogram of requests per run of the batched inbox statement `statement`.
+    pub fn inbox_batch_size(&self, statement: &str) -> Histogram {
+        self.inbox_batch_sizes
+            .get_or_create(&StatementLabel {
+                statement: statement.into(),
             })
             .clone()
     }

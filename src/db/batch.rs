@@ -4,11 +4,11 @@
 //!
 //! A busy inbox has dozens of activities in flight, and each asks the database the same
 //! few questions (was this id received before, who is this signer, which post is this?)
-//! and ends with the same writes (set the vote; record the id, queue the relays). One round trip each
-//! costs both processes a system call, a wake-up and a statement start-up, which was much of
-//! the inbox's cost (docs/performance.md, items 13 and 14). A [`Batcher`] runs one statement
-//! at a time; what is asked while it runs waits for the next one, which carries all of it
-//! (`= ANY($1)` for a lookup, arrays for the record). What is asked while none runs goes at
+//! and ends with the same writes (set the vote; record the id, queue the relays). One round
+//! trip each costs both processes a system call, a wake-up and a statement start-up, which
+//! was much of the inbox's cost (docs/performance.md, items 13 and 14). A [`Batcher`] runs
+//! one statement at a time; what is asked while it runs waits for the next one, which
+//! carries all of it (`= ANY($1)` for a lookup, arrays for a write). What is asked while none runs goes at
 //! once, alone: an idle server waits for no batch to fill.
 //!
 //! Only statements that need no surrounding transaction go through here: a batch runs on a
@@ -156,7 +156,7 @@ pub struct InboxBatches {
 pub type ReplyTarget = (Post, Option<Comment>);
 
 impl InboxBatches {
-    /// `sizes` gives each lookup's histogram of keys per statement, by its name.
+    /// `sizes` gives the histogram of requests per run of each statement, by its name.
     pub fn new(pool: &DbPool, sizes: impl Fn(&str) -> Histogram) -> InboxBatches {
         InboxBatches {
             received: Batcher::new(pool.clone(), sizes("received"), by_key(received_among)),
