@@ -10,6 +10,7 @@ use futures::future::{BoxFuture, join_all};
 use guild::{
     db::{
         deliveries::{Batch, Outgoing, Received},
+        models::{Person, Post},
         votes::RemoteVote,
     },
     service::{
@@ -39,9 +40,8 @@ async fn statements_and_requests(a: &TestInstance, statement: &str) -> (f64, f64
     (value("count"), value("sum"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lookups_asked_together_each_get_their_own_answer() {
-    let a = TestInstance::start().await;
+/// Ann, and three posts of hers in her community "practice".
+async fn three_posts_by_ann(a: &TestInstance) -> (Person, Vec<Post>) {
     let ann = a.create_user("ann").await;
     let practice = a
         .create_community("practice", "Mapping practice", Some(&ann))
@@ -58,6 +58,13 @@ async fn lookups_asked_together_each_get_their_own_answer() {
                 .expect("post"),
         );
     }
+    (ann, posts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_asked_together_each_get_their_own_answer() {
+    let a = TestInstance::start().await;
+    let (ann, posts) = three_posts_by_ann(&a).await;
     let comment = create_comment(&a.data, &ann, &posts[0], None, "Which datum?")
         .await
         .expect("comment");
@@ -272,22 +279,7 @@ async fn records_made_together_queue_each_activitys_own_relays_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn votes_written_together_each_count_once_on_their_own_item() {
     let a = TestInstance::start().await;
-    let ann = a.create_user("ann").await;
-    let practice = a
-        .create_community("practice", "Speaking practice", Some(&ann))
-        .await;
-    let mut posts = Vec::new();
-    for n in 1..=3 {
-        let input = PostInput {
-            title: format!("Talk {n}"),
-            ..Default::default()
-        };
-        posts.push(
-            create_post(&a.data, &ann, &practice, input)
-                .await
-                .expect("post"),
-        );
-    }
+    let (ann, posts) = three_posts_by_ann(&a).await;
     let mut comments = Vec::new();
     for post in &posts[..2] {
         comments.push(
