@@ -50,7 +50,7 @@ pub struct Context {
     pub page_cache: Arc<PageCache>,
     /// People and communities the inbox read lately (see `db::memo`).
     pub recent_rows: Arc<crate::db::memo::Recent>,
-    /// The inbox's lookups of the moment, many per statement (see `db::batch`).
+    /// The inbox's lookups and writes of the moment, many per statement (see `db::batch`).
     pub inbox_batches: Arc<crate::db::batch::InboxBatches>,
 }
 

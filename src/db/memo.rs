@@ -220,22 +220,11 @@ fn remember_community_in_scope(community: &Community) {
     });
 }
 
-pub async fn person_by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<Option<Person>> {
-    person_kept_or_read(ap_id, super::people::by_ap_id(conn, ap_id)).await
-}
-
-/// The same, read with the other inbox lookups of the moment (`batch`): no connection is
-/// held while the batch gathers.
-pub async fn person_by_ap_id_batched(
-    reads: &super::batch::InboxBatches,
+/// A person by `ap_id`: kept, or else read with the other inbox lookups of the moment
+/// (`batch`), holding no connection while the batch gathers.
+pub async fn person_by_ap_id(
+    batches: &super::batch::InboxBatches,
     ap_id: &str,
-) -> DbResult<Option<Person>> {
-    person_kept_or_read(ap_id, reads.person_by_ap_id(ap_id)).await
-}
-
-async fn person_kept_or_read(
-    ap_id: &str,
-    read: impl Future<Output = DbResult<Option<Person>>>,
 ) -> DbResult<Option<Person>> {
     let found = kept(|rows, recent| {
         rows.people
@@ -247,9 +236,9 @@ async fn person_kept_or_read(
         remember_person_in_scope(&person);
         return Ok(Some(person));
     }
-    // Taken before the read runs, as in `kept_or_read`.
+    // Taken before the read, as in `kept_or_read`.
     let generation = generation();
-    let person = read.await?;
+    let person = batches.person_by_ap_id(ap_id).await?;
     if let Some(person) = &person {
         remember_person(person, generation);
     }

@@ -55,7 +55,7 @@ pub enum DbError {
     /// A stored value that should be valid is not (say, an id that is not a URL).
     #[error("unusable stored value: {0}")]
     Corrupt(String),
-    /// A batched lookup (`batch`) failed for every key it held.
+    /// A statement run for many requests at once (`batch`) failed with this error.
     #[error("{0}")]
     Batch(std::sync::Arc<DbError>),
 }

@@ -175,7 +175,7 @@ impl Object for PersonActor {
     }
 
     async fn read_from_id(object_id: Url, data: &Data<Context>) -> FederationResult<Option<Self>> {
-        db::memo::person_by_ap_id_batched(&data.inbox_batches, object_id.as_str())
+        db::memo::person_by_ap_id(&data.inbox_batches, object_id.as_str())
             .await?
             .map(PersonActor::new)
             .transpose()
