@@ -1,7 +1,8 @@
 //! The inbox asks the database what many activities need at the same moment in one
 //! statement (`db::batch`): was this id received before, who is this person, which post or
-//! comment is this; and it records their ids, with the relays to queue, in one statement.
-//! Each caller must get its own answer, whatever else shared its statement.
+//! comment is this; and it writes their comments and votes, and records their ids with the
+//! relays to queue, in one statement. Each caller must get its own answer, whatever else
+//! shared its statement.
 
 mod common;
 
@@ -10,7 +11,7 @@ use futures::future::{BoxFuture, join_all};
 use guild::{
     db::{
         deliveries::{Batch, Outgoing, Received},
-        models::{Person, Post},
+        models::{Comment, CommentForm, Person, Post},
         votes::RemoteVote,
     },
     service::{
@@ -359,6 +360,183 @@ async fn votes_written_together_each_count_once_on_their_own_item() {
     assert!(
         statements < written,
         "{written} votes in {statements} statements"
+    );
+    a.stop().await;
+}
+
+/// A comment by `author` from another server, on `post` or under `parent`.
+fn remote_comment(
+    ap_id: &str,
+    author: &Person,
+    post: &Post,
+    parent: Option<&Comment>,
+    body: &str,
+) -> CommentForm {
+    CommentForm {
+        ap_id: ap_id.to_owned(),
+        post_id: post.id,
+        parent_id: parent.map(|p| p.id),
+        author_id: author.id,
+        local: false,
+        body_source: Some(body.to_owned()),
+        body_html: format!("<p>{body}</p>"),
+        published_at: chrono::Utc::now(),
+        updated_at: None,
+        ancestors: parent
+            .map(|p| [p.ancestors.as_slice(), &[p.id]].concat())
+            .unwrap_or_default(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comments_written_together_are_each_stored_and_counted_once() {
+    let a = TestInstance::start().await;
+    let (ann, posts) = three_posts_by_ann(&a).await;
+    let question = create_comment(&a.data, &ann, &posts[0], None, "Which datum?")
+        .await
+        .expect("comment");
+    let answer = create_comment(&a.data, &ann, &posts[0], Some(&question), "WGS 84.")
+        .await
+        .expect("reply");
+    let mut authors = Vec::new();
+    for n in 0..4 {
+        authors.push(a.create_user(&format!("mapper{n}")).await);
+    }
+
+    // Each author comments on every post and replies at both depths of the thread: 20 new
+    // comments. One of them arrives twice, and one names a comment stored already.
+    let mut forms = Vec::new();
+    for (k, author) in authors.iter().enumerate() {
+        for (p, post) in posts.iter().enumerate() {
+            forms.push(remote_comment(
+                &format!("https://elsewhere.example/comment/{k}-{p}"),
+                author,
+                post,
+                None,
+                &format!("Field notes {k} on survey {p}"),
+            ));
+        }
+        for (depth, parent) in [&question, &answer].into_iter().enumerate() {
+            forms.push(remote_comment(
+                &format!("https://elsewhere.example/comment/{k}-reply-{depth}"),
+                author,
+                &posts[0],
+                Some(parent),
+                &format!("Reply {k} at depth {depth}"),
+            ));
+        }
+    }
+    let new_comments = forms.len();
+    forms.push(forms[7].clone());
+    let mut stored = remote_comment(&question.ap_id, &authors[0], &posts[0], None, "Again");
+    stored.body_html = "<p>Not a new comment</p>".into();
+    forms.push(stored);
+
+    let batches = &a.data.inbox_batches;
+    let answers: Vec<Option<Comment>> = join_all(
+        forms
+            .iter()
+            .map(|form| batches.insert_remote_comment(form.clone())),
+    )
+    .await
+    .into_iter()
+    .map(|answer| answer.expect("written"))
+    .collect();
+    for (form, answer) in forms.iter().zip(&answers).take(new_comments) {
+        let row = answer.as_ref().expect("a new comment is inserted");
+        assert_eq!(
+            (&row.ap_id, row.post_id, row.parent_id, &row.ancestors),
+            (&form.ap_id, form.post_id, form.parent_id, &form.ancestors),
+        );
+        assert_eq!(
+            (row.author_id, row.local, &row.body_html),
+            (form.author_id, false, &form.body_html)
+        );
+    }
+    assert!(
+        answers[new_comments].is_none(),
+        "a comment given twice is inserted for its first request only"
+    );
+    assert!(
+        answers[new_comments + 1].is_none(),
+        "a stored comment is kept"
+    );
+
+    // Counted once each: the two local comments and the 20 new ones.
+    let mut conn = a.conn().await;
+    let mut counts = Vec::new();
+    for post in &posts {
+        let post = guild::db::posts::by_id(&mut conn, post.id)
+            .await
+            .expect("read")
+            .expect("post");
+        counts.push(post.comment_count);
+    }
+    let authors_n = authors.len() as i32;
+    assert_eq!(counts, vec![2 + 3 * authors_n, authors_n, authors_n]);
+    let mut replies = Vec::new();
+    for comment in [&question, &answer] {
+        let comment = guild::db::comments::by_id(&mut conn, comment.id)
+            .await
+            .expect("read")
+            .expect("comment");
+        replies.push(comment.reply_count);
+        if comment.id == question.id {
+            assert_eq!(comment.body_html, question.body_html, "not overwritten");
+        }
+    }
+    assert_eq!(replies, vec![1 + 2 * authors_n, authors_n]);
+    drop(conn);
+    let (statements, requests) = statements_and_requests(&a, "comments").await;
+    assert_eq!(requests, forms.len() as f64);
+    assert!(
+        statements < requests,
+        "{requests} comments in {statements} statements"
+    );
+
+    // A comment on a post that is gone fails alone; the two beside it are written.
+    let gone = Post {
+        id: i64::MAX,
+        ..posts[1].clone()
+    };
+    let more = [
+        remote_comment(
+            "https://elsewhere.example/late/1",
+            &authors[1],
+            &posts[1],
+            None,
+            "One",
+        ),
+        remote_comment(
+            "https://elsewhere.example/late/2",
+            &authors[1],
+            &gone,
+            None,
+            "Lost",
+        ),
+        remote_comment(
+            "https://elsewhere.example/late/3",
+            &authors[2],
+            &posts[2],
+            None,
+            "Two",
+        ),
+    ];
+    let late = join_all(
+        more.iter()
+            .map(|f| batches.insert_remote_comment(f.clone())),
+    )
+    .await;
+    assert!(
+        matches!(&late[0], Ok(Some(row)) if row.ap_id == more[0].ap_id),
+        "{:?}",
+        late[0]
+    );
+    assert!(late[1].is_err(), "the comment on a missing post fails");
+    assert!(
+        matches!(&late[2], Ok(Some(row)) if row.ap_id == more[2].ap_id),
+        "{:?}",
+        late[2]
     );
     a.stop().await;
 }

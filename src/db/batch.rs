@@ -1,6 +1,6 @@
 //! Statements that many inbox activities run at the same moment, each with its own values,
 //! run once for all of them: lookups by key (what GraphQL servers call a data loader), and
-//! the writes of remote votes and of received ids (a group commit).
+//! the writes of remote comments, remote votes and received ids (a group commit).
 //!
 //! A busy inbox has dozens of activities in flight, and each asks the database the same
 //! few questions (was this id received before, who is this signer, which post is this?)
@@ -16,9 +16,9 @@
 //! connection would.
 
 use super::{
-    Connection, DbError, DbPool, DbResult,
+    Connection, DbError, DbPool, DbResult, comments as comment_rows,
     deliveries::{self, Received},
-    models::{Comment, Person, Post},
+    models::{Comment, CommentForm, Person, Post},
     schema::{comments, people, posts, received_activities},
     votes::{self, RemoteVote},
 };
@@ -150,6 +150,8 @@ pub struct InboxBatches {
     records: Batcher<Received, Written>,
     /// Votes from other servers: whether each one's item exists.
     votes: Batcher<RemoteVote, Written>,
+    /// Comments from other servers: the row, when it was new.
+    comments: Batcher<CommentForm, Written<Option<Comment>>>,
 }
 
 /// What a reply's `inReplyTo` names: a post, or a comment with its post.
@@ -169,6 +171,7 @@ impl InboxBatches {
             ),
             records: Batcher::new(pool.clone(), sizes("records"), Arc::new(record_all)),
             votes: Batcher::new(pool.clone(), sizes("votes"), Arc::new(vote_all)),
+            comments: Batcher::new(pool.clone(), sizes("comments"), Arc::new(insert_comments)),
         }
     }
 
@@ -201,17 +204,27 @@ impl InboxBatches {
     pub async fn set_remote_vote(&self, vote: RemoteVote) -> DbResult<bool> {
         self.votes.ask(vote).await?.map_err(DbError::Batch)
     }
+
+    /// Inserts a comment from another server, counted on its post and ancestors (as
+    /// `comments::insert_new` does): `None` when its ap_id is stored already.
+    pub async fn insert_remote_comment(&self, form: CommentForm) -> DbResult<Option<Comment>> {
+        self.comments.ask(form).await?.map_err(DbError::Batch)
+    }
 }
 
-/// The answer of one write of a batch, or why it failed.
-type Written = Result<bool, Arc<DbError>>;
+/// The answer of one write of a batch (by default, whether it took effect), or why it failed.
+type Written<A = bool> = Result<A, Arc<DbError>>;
 
-/// A write of many items in one statement, answering one flag per item.
-type WriteMany<T> = for<'a> fn(&'a mut Connection, &'a [T]) -> BoxFuture<'a, DbResult<Vec<bool>>>;
+/// A write of many items in one statement, answering once per item.
+type WriteMany<T, A> = for<'a> fn(&'a mut Connection, &'a [T]) -> BoxFuture<'a, DbResult<Vec<A>>>;
 
 /// Runs `write` for all of `items` at once. Should it fail, it runs for each alone, so that
 /// one bad item fails only its own request, with the error it would have had alone.
-async fn all_or_each<T>(conn: &mut Connection, items: &[T], write: WriteMany<T>) -> Vec<Written> {
+async fn all_or_each<T, A>(
+    conn: &mut Connection,
+    items: &[T],
+    write: WriteMany<T, A>,
+) -> Vec<Written<A>> {
     let failed = match write(conn, items).await {
         Ok(answers) if answers.len() == items.len() => {
             return answers.into_iter().map(Ok).collect();
@@ -250,9 +263,10 @@ fn record_all(pool: DbPool, received: Vec<Received>) -> BoxFuture<'static, DbRes
     })
 }
 
-/// Writes the votes sorted, posts before comments and each by id: the order in which a new
-/// comment's counting trigger locks rows (its post, then the comments above it), so that the
-/// two never wait on each other in a cycle.
+/// Writes the votes sorted, posts before comments and each by id: the order in which a
+/// batch of new comments locks rows (migration 000019), and a lone comment's counting
+/// trigger does (its post, then the comments above it), so that they never wait on each
+/// other in a cycle.
 fn vote_all(pool: DbPool, asked: Vec<RemoteVote>) -> BoxFuture<'static, DbResult<Vec<Written>>> {
     Box::pin(async move {
         let mut order: Vec<usize> = (0..asked.len()).collect();
@@ -268,6 +282,19 @@ fn vote_all(pool: DbPool, asked: Vec<RemoteVote>) -> BoxFuture<'static, DbResult
             answers[i] = answer;
         }
         Ok(answers)
+    })
+}
+
+fn insert_comments(
+    pool: DbPool,
+    forms: Vec<CommentForm>,
+) -> BoxFuture<'static, DbResult<Vec<Written<Option<Comment>>>>> {
+    Box::pin(async move {
+        let mut conn = pool.get().await?;
+        Ok(all_or_each(&mut conn, &forms, |conn, forms| {
+            Box::pin(comment_rows::insert_remote_many(conn, forms))
+        })
+        .await)
     })
 }
 

@@ -5,8 +5,13 @@ use super::{
     models::{Comment, CommentContent, CommentForm},
     schema::{comments, posts},
 };
-use diesel::{dsl::sql, prelude::*, sql_types::BigInt};
+use diesel::{
+    dsl::sql,
+    prelude::*,
+    sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz},
+};
 use diesel_async::RunQueryDsl;
+use std::collections::HashMap;
 
 pub async fn next_id(conn: &mut Connection) -> DbResult<i64> {
     Ok(diesel::select(sql::<BigInt>("nextval('comments_id_seq')"))
@@ -46,6 +51,57 @@ pub async fn insert_new(
     }
     .optional()?;
     Ok(inserted)
+}
+
+/// Inserts comments from other servers in one statement, each as [`insert_new`] inserts one
+/// (the forms' `local` is not read: they are all remote). Answers, per form, the row
+/// inserted, or `None` when its ap_id was stored already, or was given earlier in `forms`.
+/// Locks the posts and then the ancestors in id order first (migration 000019 says why).
+pub async fn insert_remote_many(
+    conn: &mut Connection,
+    forms: &[CommentForm],
+) -> DbResult<Vec<Option<Comment>>> {
+    let inserted: Vec<Comment> = diesel::sql_query(
+        "SELECT * FROM guild_insert_remote_comments($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind::<Array<Text>, _>(forms.iter().map(|f| f.ap_id.as_str()).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(forms.iter().map(|f| f.post_id).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(forms.iter().map(|f| f.parent_id).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(forms.iter().map(|f| f.author_id).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(
+        forms
+            .iter()
+            .map(|f| f.body_source.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Text>, _>(
+        forms
+            .iter()
+            .map(|f| f.body_html.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Timestamptz>, _>(forms.iter().map(|f| f.published_at).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(forms.iter().map(|f| f.updated_at).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(
+        forms
+            .iter()
+            .map(|f| i32::try_from(f.ancestors.len()).unwrap_or(i32::MAX))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(
+        forms
+            .iter()
+            .flat_map(|f| f.ancestors.iter().copied())
+            .collect::<Vec<_>>(),
+    )
+    .load(conn)
+    .await?;
+    let mut by_ap_id: HashMap<String, Comment> = inserted
+        .into_iter()
+        .map(|row| (row.ap_id.clone(), row))
+        .collect();
+    // A row answers the first form that asked for it; a repeat of it was not inserted.
+    Ok(forms.iter().map(|f| by_ap_id.remove(&f.ap_id)).collect())
 }
 
 /// Adds `delta` to the post's comment count and to the reply counts of the ancestors.

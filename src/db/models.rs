@@ -242,7 +242,7 @@ pub struct PostContent {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Identifiable)]
 #[diesel(table_name = comments, check_for_backend(diesel::pg::Pg))]
 pub struct Comment {
     pub id: i64,

@@ -314,11 +314,14 @@ impl Object for CommentObject {
         let mentions = super::microblog::mentions(&json.tag);
         // Most comments that arrive are new: try the insert first, and look for a stored one
         // only when it is refused as a duplicate (an edit, a redelivery, or a local id).
-        let mut conn = data.pool.get().await?;
-        let inserted = db::comments::insert_new(&mut conn, None, &form).await?;
+        let inserted = data
+            .inbox_batches
+            .insert_remote_comment(form.clone())
+            .await?;
         let row = match &inserted {
             Some(row) => row.clone(),
             None => {
+                let mut conn = data.pool.get().await?;
                 let stored = db::comments::by_ap_id(&mut conn, &ap_id)
                     .await?
                     .ok_or(FederationError::NotFound("comment"))?;
@@ -340,8 +343,6 @@ impl Object for CommentObject {
                 db::comments::update_content(&mut conn, stored.id, &content).await?
             }
         };
-        // The notifications take connections of their own: give this one back first.
-        drop(conn);
         if inserted.is_some() {
             service::notifications::on_new_comment(
                 data,

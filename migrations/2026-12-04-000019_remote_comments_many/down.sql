@@ -1,0 +1,1 @@
+DROP FUNCTION guild_insert_remote_comments(TEXT[], BIGINT[], BIGINT[], BIGINT[], TEXT[], TEXT[], TIMESTAMPTZ[], TIMESTAMPTZ[], INTEGER[], BIGINT[]);
