@@ -3,7 +3,7 @@
 use super::{
     Connection, DbResult, inbox_or,
     models::CommunityFollow,
-    schema::{community_follows, instances, people},
+    schema::{community_follows, people},
 };
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -81,23 +81,27 @@ pub async fn local_follower_count(conn: &mut Connection, community_id: i64) -> D
 }
 
 /// Where to deliver what a community relays: each remote follower's shared inbox (or own
-/// inbox), once, with the domain of its instance.
+/// inbox), once, with the domain of its instance. Both are kept on the follow (migration
+/// 000020), so this reads one range of one index.
 pub async fn follower_inboxes(
     conn: &mut Connection,
     community_id: i64,
 ) -> DbResult<Vec<(String, String)>> {
-    Ok(community_follows::table
-        .inner_join(people::table.inner_join(instances::table))
+    let found: Vec<(Option<String>, Option<String>)> = community_follows::table
         .filter(community_follows::community_id.eq(community_id))
         .filter(community_follows::pending.eq(false))
-        .filter(people::local.eq(false))
+        .filter(community_follows::delivery_inbox.is_not_null())
         .select((
-            instances::domain,
-            inbox_or(people::shared_inbox_url, people::inbox_url),
+            community_follows::delivery_domain,
+            community_follows::delivery_inbox,
         ))
         .distinct()
         .load(conn)
-        .await?)
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(domain, inbox)| Some((domain?, inbox?)))
+        .collect())
 }
 
 /// The follow recorded with the Follow activity `ap_id`.

@@ -116,6 +116,8 @@ diesel::table! {
         pending -> Bool,
         follow_activity_ap_id -> Nullable<Text>,
         created_at -> Timestamptz,
+        delivery_domain -> Nullable<Text>,
+        delivery_inbox -> Nullable<Text>,
     }
 }
 
