@@ -8,8 +8,8 @@
 //! trip each costs both processes a system call, a wake-up and a statement start-up, which
 //! was much of the inbox's cost (docs/performance.md, items 13 and 14). A [`Batcher`] runs
 //! one statement at a time; what is asked while it runs waits for the next one, which
-//! carries all of it (`= ANY($1)` for a lookup, arrays for a write). What is asked while none runs goes at
-//! once, alone: an idle server waits for no batch to fill.
+//! carries all of it (`= ANY($1)` for a lookup, arrays for a write). What is asked while
+//! none runs goes at once, alone: an idle server waits for no batch to fill.
 //!
 //! Only statements that need no surrounding transaction go through here: a batch runs on a
 //! connection of its own, and sees and commits what a statement on a fresh pooled
@@ -206,7 +206,7 @@ impl InboxBatches {
     }
 
     /// Inserts a comment from another server, counted on its post and ancestors (as
-    /// `comments::insert_new` does): `None` when its ap_id is stored already.
+    /// a local one is): `None` when its ap_id is stored already.
     pub async fn insert_remote_comment(&self, form: CommentForm) -> DbResult<Option<Comment>> {
         self.comments.ask(form).await?.map_err(DbError::Batch)
     }

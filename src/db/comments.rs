@@ -19,42 +19,27 @@ pub async fn next_id(conn: &mut Connection) -> DbResult<i64> {
         .await?)
 }
 
-/// Inserts a comment unless its id is known. The INSERT counts it on its post and ancestors
-/// (a trigger of migration 000016), so it needs no transaction of its own. `id` is given
-/// for a local comment, whose ActivityPub id holds it. Returns `None` when it was already
-/// stored.
+/// Inserts a local comment under `id` (from [`next_id`]: its ActivityPub id holds it),
+/// unless its ap_id is known. The INSERT counts it on its post and ancestors (a trigger of
+/// migration 000016). Returns `None` when it was already stored. Comments from other
+/// servers go in batches: [`insert_remote_many`].
 pub async fn insert_new(
     conn: &mut Connection,
-    id: Option<i64>,
+    id: i64,
     form: &CommentForm,
 ) -> DbResult<Option<Comment>> {
-    let insert = diesel::insert_into(comments::table);
-    let inserted = match id {
-        Some(id) => {
-            insert
-                .values((comments::id.eq(id), form))
-                .on_conflict(comments::ap_id)
-                .do_nothing()
-                .returning(Comment::as_returning())
-                .get_result(conn)
-                .await
-        }
-        None => {
-            insert
-                .values(form)
-                .on_conflict(comments::ap_id)
-                .do_nothing()
-                .returning(Comment::as_returning())
-                .get_result(conn)
-                .await
-        }
-    }
-    .optional()?;
-    Ok(inserted)
+    Ok(diesel::insert_into(comments::table)
+        .values((comments::id.eq(id), form))
+        .on_conflict(comments::ap_id)
+        .do_nothing()
+        .returning(Comment::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
 }
 
-/// Inserts comments from other servers in one statement, each as [`insert_new`] inserts one
-/// (the forms' `local` is not read: they are all remote). Answers, per form, the row
+/// Inserts comments from other servers in one statement, each counted as [`insert_new`]
+/// counts one (the forms' `local` is not read: they are all remote). Answers, per form, the row
 /// inserted, or `None` when its ap_id was stored already, or was given earlier in `forms`.
 /// Locks the posts and then the ancestors in id order first (migration 000019 says why).
 pub async fn insert_remote_many(

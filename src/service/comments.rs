@@ -100,7 +100,7 @@ pub async fn create_comment(
             let id = db::comments::next_id(conn).await?;
             let row = db::comments::insert_new(
                 conn,
-                Some(id),
+                id,
                 &CommentForm {
                     ap_id: data.urls.comment(id).to_string(),
                     post_id: post.id,
