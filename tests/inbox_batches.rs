@@ -135,6 +135,22 @@ async fn lookups_asked_together_each_get_their_own_answer() {
                 }
             }),
         ));
+        for name in ["practice", "PRACTICE", "nowhere"] {
+            let community = posts[0].community_id;
+            asks.push((
+                if name == "nowhere" {
+                    "nothing".into()
+                } else {
+                    format!("community {community}")
+                },
+                Box::pin(async move {
+                    match reads.local_community_by_name(name).await.expect("lookup") {
+                        Some(c) => format!("community {}", c.id),
+                        None => "nothing".into(),
+                    }
+                }),
+            ));
+        }
         asks.push((
             format!("person {}", ann.id),
             Box::pin(async {
@@ -172,6 +188,12 @@ async fn lookups_asked_together_each_get_their_own_answer() {
         "{lookups} reply-target lookups ran {statements} statements"
     );
     assert_eq!(requests, lookups, "every lookup went through the batch");
+    let (statements, requests) = statements_and_requests(&a, "local_communities").await;
+    assert_eq!(requests, 8.0 * 3.0);
+    assert!(
+        statements < requests,
+        "{requests} names in {statements} statements"
+    );
     a.stop().await;
 }
 

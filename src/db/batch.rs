@@ -18,8 +18,9 @@
 use super::{
     Connection, DbError, DbPool, DbResult, comments as comment_rows,
     deliveries::{self, Received},
-    models::{Comment, CommentForm, Person, Post},
-    schema::{comments, people, posts, received_activities},
+    lower,
+    models::{Comment, CommentForm, Community, Person, Post},
+    schema::{comments, communities, people, posts, received_activities},
     votes::{self, RemoteVote},
 };
 use diesel::prelude::*;
@@ -144,6 +145,8 @@ pub struct InboxBatches {
     /// Ids of received activities: `Some(())` when the id was received before.
     received: Batcher<String, Option<()>>,
     people: Batcher<String, Option<Person>>,
+    /// Local communities by lowercased name, as the inbox paths name them.
+    local_communities: Batcher<String, Option<Community>>,
     posts: Batcher<String, Option<Post>>,
     reply_targets: Batcher<String, Option<ReplyTarget>>,
     /// Received ids recorded, with their relays: whether each was new.
@@ -163,6 +166,11 @@ impl InboxBatches {
         InboxBatches {
             received: Batcher::new(pool.clone(), sizes("received"), by_key(received_among)),
             people: Batcher::new(pool.clone(), sizes("people"), by_key(people_by_ap_id)),
+            local_communities: Batcher::new(
+                pool.clone(),
+                sizes("local_communities"),
+                by_key(local_communities_by_name),
+            ),
             posts: Batcher::new(pool.clone(), sizes("posts"), by_key(posts_by_ap_id)),
             reply_targets: Batcher::new(
                 pool.clone(),
@@ -182,6 +190,11 @@ impl InboxBatches {
 
     pub async fn person_by_ap_id(&self, ap_id: &str) -> DbResult<Option<Person>> {
         self.people.ask(ap_id.to_owned()).await
+    }
+
+    /// The local community called `name`, in any case.
+    pub async fn local_community_by_name(&self, name: &str) -> DbResult<Option<Community>> {
+        self.local_communities.ask(name.to_lowercase()).await
     }
 
     pub async fn post_by_ap_id(&self, ap_id: &str) -> DbResult<Option<Post>> {
@@ -316,6 +329,25 @@ async fn people_by_ap_id(pool: DbPool, ids: Vec<String>) -> DbResult<HashMap<Str
         .load(&mut conn)
         .await?;
     Ok(found.into_iter().map(|p| (p.ap_id.clone(), p)).collect())
+}
+
+/// Keyed by lowercased name. Names are ASCII (`service::valid_name`), where Rust's
+/// lowercase and PostgreSQL's `lower` agree.
+async fn local_communities_by_name(
+    pool: DbPool,
+    names: Vec<String>,
+) -> DbResult<HashMap<String, Community>> {
+    let mut conn = pool.get().await?;
+    let found: Vec<Community> = communities::table
+        .filter(communities::local.eq(true))
+        .filter(lower(communities::name).eq_any(&names))
+        .select(Community::as_select())
+        .load(&mut conn)
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|c| (c.name.to_lowercase(), c))
+        .collect())
 }
 
 async fn posts_by_ap_id(pool: DbPool, ids: Vec<String>) -> DbResult<HashMap<String, Post>> {

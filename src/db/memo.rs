@@ -294,9 +294,10 @@ pub async fn community_by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<
     kept_or_read(found, super::communities::by_ap_id(conn, ap_id)).await
 }
 
-/// The local community called `name` (in any case), as the inbox paths name it.
+/// The local community called `name` (in any case), as the inbox paths name it: kept, or
+/// else read with the other lookups of the moment (`batch`).
 pub async fn local_community_by_name(
-    conn: &mut Connection,
+    batches: &super::batch::InboxBatches,
     name: &str,
 ) -> DbResult<Option<Community>> {
     let lower = name.to_lowercase();
@@ -306,7 +307,7 @@ pub async fn local_community_by_name(
             .community(id)
             .filter(|c| c.local && c.name.to_lowercase() == lower)
     });
-    kept_or_read(found, super::communities::local_by_name(conn, name)).await
+    kept_or_read(found, batches.local_community_by_name(&lower)).await
 }
 
 /// Whether `person_id` is banned from `community_id` now. In a scope, the community's bans

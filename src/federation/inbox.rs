@@ -111,9 +111,7 @@ pub async fn community_inbox(
     request: Request,
 ) -> FederationResult<InboxOutcome> {
     db::memo::scope(data.recent_rows.clone(), async {
-        let mut conn = data.pool.get().await?;
-        local_community(&mut conn, &name).await?;
-        drop(conn);
+        local_community(&data, &name).await?;
         counted(&data, receive(&data, request).await)
     })
     .await

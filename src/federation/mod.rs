@@ -153,11 +153,8 @@ pub(crate) async fn local_person(conn: &mut Connection, name: &str) -> Federatio
 }
 
 /// The local community called `name`, or 404.
-pub(crate) async fn local_community(
-    conn: &mut Connection,
-    name: &str,
-) -> FederationResult<Community> {
-    db::memo::local_community_by_name(conn, name)
+pub(crate) async fn local_community(ctx: &Context, name: &str) -> FederationResult<Community> {
+    db::memo::local_community_by_name(&ctx.inbox_batches, name)
         .await?
         .ok_or(FederationError::NotFound("community"))
 }

@@ -144,8 +144,7 @@ async fn community(
     if wants_html(&parts.headers) {
         return Ok(web::actors::community_page(&mut parts, &name).await);
     }
-    let mut conn = data.pool.get().await?;
-    let community = local_community(&mut conn, &name).await?;
+    let community = local_community(&data, &name).await?;
     Ok(activity_json(GroupJson::local(&community, &data.urls)))
 }
 
@@ -176,8 +175,8 @@ async fn community_outbox(
     Query(query): Query<PageQuery>,
     data: Data<Context>,
 ) -> FederationResult<Response> {
+    let community = local_community(&data, &name).await?;
     let mut conn = data.pool.get().await?;
-    let community = local_community(&mut conn, &name).await?;
     let total = db::posts::count_in_community(&mut conn, community.id).await?;
     let page = query.page.unwrap_or(1).max(1);
     let posts = db::posts::newest_in_community(
@@ -308,8 +307,8 @@ async fn community_followers(
     Path(name): Path<String>,
     data: Data<Context>,
 ) -> FederationResult<Response> {
+    let community = local_community(&data, &name).await?;
     let mut conn = data.pool.get().await?;
-    let community = local_community(&mut conn, &name).await?;
     let total = db::communities::follower_count(&mut conn, community.id).await?;
     Ok(activity_json(json!({
         "id": data.urls.community_followers(&community.name),
@@ -323,8 +322,8 @@ async fn community_moderators(
     Path(name): Path<String>,
     data: Data<Context>,
 ) -> FederationResult<Response> {
+    let community = local_community(&data, &name).await?;
     let mut conn = data.pool.get().await?;
-    let community = local_community(&mut conn, &name).await?;
     let moderators: Vec<Value> = db::communities::moderators(&mut conn, community.id)
         .await?
         .into_iter()
@@ -343,8 +342,8 @@ async fn community_featured(
     Path(name): Path<String>,
     data: Data<Context>,
 ) -> FederationResult<Response> {
+    let community = local_community(&data, &name).await?;
     let mut conn = data.pool.get().await?;
-    let community = local_community(&mut conn, &name).await?;
     let featured: Vec<Value> = db::communities::featured_post_ids(&mut conn, community.id)
         .await?
         .into_iter()
