@@ -3,8 +3,9 @@
 //! the writes of remote comments, remote votes and received ids (a group commit).
 //!
 //! A busy inbox has dozens of activities in flight, and each asks the database the same
-//! few questions (was this id received before, who is this signer, which post is this?)
-//! and ends with the same writes (set the vote; record the id, queue the relays). One round
+//! few questions (which community's inbox is this, was this id received before, who is
+//! this signer, which post is this?) and ends with the same writes (insert the comment or
+//! set the vote; record the id, queue the relays). One round
 //! trip each costs both processes a system call, a wake-up and a statement start-up, which
 //! was much of the inbox's cost (docs/performance.md, items 13 and 14). A [`Batcher`] runs
 //! one statement at a time; what is asked while it runs waits for the next one, which
