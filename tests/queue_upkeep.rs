@@ -114,6 +114,40 @@ async fn purge_keeps_pending_work_and_drops_old_history() {
 }
 
 /// The inbox URL of a loopback port that was free a moment ago and is closed now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbox_named_twice_is_queued_once_in_the_order_given() {
+    let a = TestInstance::start().await;
+    let sender = a.create_community("sender", "Sender", None).await;
+    let (first, second) = (closed_port_inbox().await, closed_port_inbox().await);
+    let mut conn = a.conn().await;
+    let activity = serde_json::json!({"id": "https://x.example/a/9", "type": "Announce", "object": "https://x.example/p/9"});
+    let inboxes = [second.clone(), first.clone(), second.clone()];
+    let activity_id = db::deliveries::enqueue(
+        &mut conn,
+        "https://x.example/a/9",
+        &sender.ap_id,
+        "Announce",
+        &activity,
+        &inboxes,
+    )
+    .await
+    .expect("enqueue");
+
+    #[derive(diesel::QueryableByName)]
+    struct Queued {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        inbox_url: String,
+    }
+    let queued: Vec<Queued> =
+        diesel::sql_query("SELECT inbox_url FROM deliveries WHERE activity_id = $1 ORDER BY id")
+            .bind::<diesel::sql_types::BigInt, _>(activity_id)
+            .load(&mut conn)
+            .await
+            .expect("queued");
+    let queued: Vec<String> = queued.into_iter().map(|q| q.inbox_url).collect();
+    assert_eq!(queued, vec![second, first]);
+}
+
 async fn closed_port_inbox() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -225,7 +225,9 @@ pub async fn claim(
                AND (i.delivery_paused_until IS NULL OR i.delivery_paused_until <= now()) \
                AND d.instance_domain <> ALL($3) \
                AND d.id = (SELECT min(e.id) FROM deliveries e \
-                           WHERE e.inbox_url = d.inbox_url AND e.object_key = d.object_key \
+                           WHERE hashtextextended(e.inbox_url || ' ' || e.object_key, 0) \
+                                 = hashtextextended(d.inbox_url || ' ' || d.object_key, 0) \
+                             AND e.inbox_url = d.inbox_url AND e.object_key = d.object_key \
                              AND e.delivered_at IS NULL AND e.failed_at IS NULL) \
              ORDER BY d.id LIMIT $4 FOR UPDATE OF d SKIP LOCKED) \
          RETURNING id",
