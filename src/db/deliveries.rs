@@ -202,7 +202,9 @@ pub struct DueDelivery {
 /// worker, to a peer that is not paused and not in `exclude`, and the oldest pending delivery
 /// about its object to its inbox. SKIP LOCKED lets several workers (and processes) claim
 /// disjoint sets. The order test is a per-row subquery on purpose: as an anti-join, a fresh
-/// table without statistics gets a quadratic plan (seconds for a few thousand rows).
+/// table without statistics gets a quadratic plan (seconds for a few thousand rows). It
+/// matches on the hash that `deliveries_order_idx` is keyed by (migration 000021), then on
+/// the texts, since two pairs of inbox and object may share a hash.
 pub async fn claim(
     conn: &mut Connection,
     worker: Uuid,
