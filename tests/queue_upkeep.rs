@@ -113,7 +113,6 @@ async fn purge_keeps_pending_work_and_drops_old_history() {
     a.stop().await;
 }
 
-/// The inbox URL of a loopback port that was free a moment ago and is closed now.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_inbox_named_twice_is_queued_once_in_the_order_given() {
     let a = TestInstance::start().await;
@@ -148,6 +147,7 @@ async fn an_inbox_named_twice_is_queued_once_in_the_order_given() {
     assert_eq!(queued, vec![second, first]);
 }
 
+/// The inbox URL of a loopback port that was free a moment ago and is closed now.
 async fn closed_port_inbox() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
