@@ -2,8 +2,9 @@
 -- seventy instances writes seventy rows for each activity it receives. Each row paid,
 -- besides its heap tuple, a foreign-key check on sent_activities (a trigger and a row lock
 -- per row), a unique index on (activity_id, inbox_url) and an ordering index on
--- (inbox_url, object_key, id), both compared as collated text. The rows are written in one place only (guild_enqueue, in
--- the statement that writes their activity) and deleted with it by the upkeep, so:
+-- (inbox_url, object_key, id), both compared as collated text. The rows are written in
+-- one place only (guild_enqueue, in the statement that writes their activity) and deleted
+-- with it by the upkeep, so:
 --  * the foreign key goes: nothing else writes these rows, and the purge deletes an
 --    activity only once none of its deliveries is left (it asks, by the index below);
 --  * the unique index goes: guild_enqueue now takes each inbox once (DISTINCT);
