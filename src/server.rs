@@ -158,6 +158,11 @@ async fn health(data: activitypub_federation::config::Data<Context>) -> axum::re
 /// How often post ranks, which decay with time, are recomputed.
 const RANK_REFRESH: Duration = Duration::from_secs(10 * 60);
 
+/// How often the counters that votes and comments moved are folded into the posts' sort
+/// keys: as long as the page cache keeps a page, so listings lag no more than they already
+/// may.
+const COUNT_FOLD: Duration = Duration::from_secs(5);
+
 /// The work an instance does besides answering requests: delivering activities and keeping
 /// ranks fresh.
 pub struct BackgroundTasks {
@@ -191,6 +196,7 @@ impl BackgroundTasks {
             )));
         }
         if roles != Roles::DeliveryOnly {
+            tasks.push(tokio::spawn(fold_post_counts(ctx.clone(), stopped.clone())));
             tasks.push(tokio::spawn(refresh_ranks(ctx, stopped)));
         }
         BackgroundTasks { stop, tasks }
@@ -233,6 +239,23 @@ async fn purge_old_activities(ctx: Context, mut stop: watch::Receiver<bool>) {
         tokio::select! {
             _ = stop.changed() => return,
             () = tokio::time::sleep(PURGE_EVERY) => {}
+        }
+    }
+}
+
+async fn fold_post_counts(ctx: Context, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(COUNT_FOLD) => {}
+        }
+        let folded = match ctx.pool.get().await {
+            Ok(mut conn) => db::posts::fold_counts(&mut conn).await,
+            Err(err) => Err(err.into()),
+        };
+        match folded {
+            Ok(count) => tracing::debug!(count, "post counts folded into sort keys"),
+            Err(err) => tracing::warn!(%err, "post counts not folded"),
         }
     }
 }

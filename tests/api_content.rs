@@ -257,7 +257,13 @@ async fn posts_are_written_voted_saved_and_read() {
         false
     );
 
-    // Listing: sorts, types and paging; anonymous readers see no personal fields.
+    // Listing: sorts, types and paging; anonymous readers see no personal fields. Listings
+    // order by sort keys, which follow the votes at the next fold.
+    let mut conn = a.conn().await;
+    guild::db::posts::fold_counts(&mut conn)
+        .await
+        .expect("fold");
+    drop(conn);
     for sort in [
         "Hot",
         "Active",

@@ -276,9 +276,10 @@ pub async fn counts(
         entry.subscribers = all;
         entry.subscribers_local = local;
     }
-    // Both from `posts` alone: a post's `comment_count` is kept as its comments neither
+    // Both from `posts` alone: a post's comment count is kept as its comments neither
     // deleted nor removed, so their sum over the community's posts is the count of its
-    // comments, without reading them. `posts_community_counts_idx` covers the query.
+    // comments, without reading them. `posts_community_counts_idx` covers the query; it
+    // holds the folded `sort_comment_count`, so the sum is a few seconds behind the posts.
     let post_counts: Vec<(i64, i64, i64)> = posts::table
         .filter(posts::community_id.eq_any(ids))
         .group_by(posts::community_id)
@@ -288,7 +289,7 @@ pub async fn counts(
                 "count(*) FILTER (WHERE NOT posts.deleted AND NOT posts.removed)",
             ),
             diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "coalesce(sum(posts.comment_count), 0)::bigint",
+                "coalesce(sum(posts.sort_comment_count), 0)::bigint",
             ),
         ))
         .load(conn)

@@ -198,13 +198,18 @@ pub struct Post {
     pub removed: bool,
     pub published_at: DateTime<Utc>,
     pub updated_at: Option<DateTime<Utc>>,
+    /// The live counters, moved by each vote and comment; no index holds them.
     pub score: i32,
     pub upvotes: i32,
     pub downvotes: i32,
     pub comment_count: i32,
     pub newest_comment_at: DateTime<Utc>,
+    /// The sort keys, which listings are ordered by: set from the counters by
+    /// `db::posts::fold_counts` a few seconds after they move (migration 000022 says why).
     pub hot_rank: f64,
     pub active_rank: f64,
+    pub sort_score: i32,
+    pub sort_comment_count: i32,
 }
 
 /// A new post, or the new content of a stored one (for an edit or a refetch, only the

@@ -283,7 +283,8 @@ async fn recount_posts(conn: &mut Connection, post_ids: &[i64]) -> DbResult<()> 
     .await?;
     diesel::sql_query(
         "UPDATE posts SET hot_rank = guild_hot_rank(score, published_at), \
-                          active_rank = guild_hot_rank(score, newest_comment_at) \
+                          active_rank = guild_hot_rank(score, newest_comment_at), \
+                          sort_score = score, sort_comment_count = comment_count \
          WHERE id = ANY($1)",
     )
     .bind::<Array<BigInt>, _>(post_ids)

@@ -5,7 +5,11 @@ use super::{
     models::{Post, PostContent, PostForm},
     schema::posts,
 };
-use diesel::{dsl::sql, prelude::*, sql_types::BigInt};
+use diesel::{
+    dsl::sql,
+    prelude::*,
+    sql_types::{BigInt, Integer},
+};
 use diesel_async::RunQueryDsl;
 
 /// Reserves the id of a new local post, so its ActivityPub id can be written in one insert.
@@ -120,13 +124,39 @@ pub async fn count_in_community(conn: &mut Connection, community_id: i64) -> DbR
 pub async fn refresh_ranks(conn: &mut Connection) -> DbResult<usize> {
     Ok(diesel::sql_query(
         "UPDATE posts SET hot_rank = guild_hot_rank(score, published_at), \
-                          active_rank = guild_hot_rank(score, newest_comment_at) \
+                          active_rank = guild_hot_rank(score, newest_comment_at), \
+                          sort_score = score, sort_comment_count = comment_count \
          WHERE hot_rank <> 0 OR active_rank <> 0 \
             OR published_at > now() - interval '7 days' \
             OR newest_comment_at > now() - interval '7 days'",
     )
     .execute(conn)
     .await?)
+}
+
+/// How many marked posts one fold statement takes: each holds its posts' row locks until it
+/// ends, and a vote on one of them waits that long.
+const FOLD_CHUNK: i32 = 200;
+
+diesel::define_sql_function! {
+    /// Migration 000022: folds up to `most` marked posts and returns how many it took.
+    fn guild_fold_post_counts(most: Integer) -> Integer;
+}
+
+/// Sets the sort keys of every post whose counters moved since the last fold (listings
+/// order by the keys, pages show the counters: migration 000022 says why the two are
+/// apart). Returns how many posts it folded.
+pub async fn fold_counts(conn: &mut Connection) -> DbResult<usize> {
+    let mut folded = 0;
+    loop {
+        let taken: i32 = diesel::select(guild_fold_post_counts(FOLD_CHUNK))
+            .get_result(conn)
+            .await?;
+        folded += usize::try_from(taken).unwrap_or(0);
+        if taken < FOLD_CHUNK {
+            return Ok(folded);
+        }
+    }
 }
 
 /// Removes or restores a post as a moderator (the author's own delete is `set_deleted`).

@@ -146,6 +146,8 @@ diesel::table! {
         newest_comment_at -> Timestamptz,
         hot_rank -> Float8,
         active_rank -> Float8,
+        sort_score -> Int4,
+        sort_comment_count -> Int4,
     }
 }
 

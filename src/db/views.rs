@@ -99,9 +99,9 @@ impl PostSort {
             PostSort::Active => ("posts.active_rank", SortValue::Float),
             PostSort::New | PostSort::Old => ("posts.published_at", SortValue::Time),
             PostSort::TopDay | PostSort::TopWeek | PostSort::TopMonth | PostSort::TopAll => {
-                ("posts.score", SortValue::Integer)
+                ("posts.sort_score", SortValue::Integer)
             }
-            PostSort::MostComments => ("posts.comment_count", SortValue::Integer),
+            PostSort::MostComments => ("posts.sort_comment_count", SortValue::Integer),
         }
     }
 }
@@ -129,9 +129,9 @@ impl PostCursor {
                 .published_at
                 .to_rfc3339_opts(SecondsFormat::Micros, true),
             PostSort::TopDay | PostSort::TopWeek | PostSort::TopMonth | PostSort::TopAll => {
-                post.score.to_string()
+                post.sort_score.to_string()
             }
-            PostSort::MostComments => post.comment_count.to_string(),
+            PostSort::MostComments => post.sort_comment_count.to_string(),
         };
         PostCursor {
             featured: post.featured,
@@ -308,9 +308,9 @@ pub async fn filtered_posts(
         PostSort::New => query.then_order_by((posts::published_at.desc(), posts::id.desc())),
         PostSort::Old => query.then_order_by((posts::published_at.asc(), posts::id.asc())),
         PostSort::MostComments => {
-            query.then_order_by((posts::comment_count.desc(), posts::id.desc()))
+            query.then_order_by((posts::sort_comment_count.desc(), posts::id.desc()))
         }
-        PostSort::TopAll => query.then_order_by((posts::score.desc(), posts::id.desc())),
+        PostSort::TopAll => query.then_order_by((posts::sort_score.desc(), posts::id.desc())),
         PostSort::TopDay | PostSort::TopWeek | PostSort::TopMonth => {
             let days = match sort {
                 PostSort::TopDay => 1,
@@ -319,7 +319,7 @@ pub async fn filtered_posts(
             };
             query
                 .filter(posts::published_at.gt(top_since(days)))
-                .then_order_by((posts::score.desc(), posts::id.desc()))
+                .then_order_by((posts::sort_score.desc(), posts::id.desc()))
         }
     };
     Ok(query.limit(limit).offset(offset).load(conn).await?)

@@ -22,8 +22,9 @@ pub struct PreviousVote {
 }
 
 diesel::define_sql_function! {
-    /// Migration 000014: sets the vote, moves the post's counters and ranks, and returns the
-    /// vote it replaced (no score when there is no such post).
+    /// Migrations 000014 and 000022: sets the vote, moves the post's counters (its sort keys
+    /// follow at the next fold), and returns the vote it replaced (no score when there is no
+    /// such post).
     fn guild_set_post_vote(
         voted_post: BigInt,
         voter: BigInt,

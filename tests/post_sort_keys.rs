@@ -1,0 +1,206 @@
+//! A post's counters and its sort keys (migration 000022): votes and comments move the
+//! counters at once and in place, without an index entry; listings follow at the fold.
+
+mod common;
+
+use common::{TestInstance, eventually};
+use diesel::{
+    QueryableByName,
+    sql_types::{BigInt, Bool},
+};
+use diesel_async::RunQueryDsl;
+use guild::{
+    db::models::{Community, Person, Post},
+    federation::activities::StoredObject,
+    service::{
+        comments::create_comment,
+        posts::{PostInput, create_post},
+        votes::vote,
+    },
+};
+
+#[derive(QueryableByName)]
+struct Updates {
+    #[diesel(sql_type = BigInt)]
+    updated: i64,
+    #[diesel(sql_type = BigInt)]
+    in_place: i64,
+}
+
+#[derive(QueryableByName)]
+struct Marked {
+    #[diesel(sql_type = Bool)]
+    marked: bool,
+}
+
+async fn write_post(
+    instance: &TestInstance,
+    author: &Person,
+    community: &Community,
+    title: &str,
+) -> Post {
+    create_post(
+        &instance.data,
+        author,
+        community,
+        PostInput {
+            title: title.to_string(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("post")
+}
+
+async fn top_titles(instance: &TestInstance) -> Vec<String> {
+    instance.api("post/list?type_=All&sort=TopAll").await["posts"]
+        .as_array()
+        .expect("posts")
+        .iter()
+        .map(|p| p["post"]["name"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The rows of `posts` this backend updated and has not reported yet, and how many of them
+/// in place (HOT: no index entry written).
+async fn posts_updated_in_this_transaction(conn: &mut guild::db::Connection) -> Updates {
+    diesel::sql_query(
+        "SELECT pg_stat_get_xact_tuples_updated('posts'::regclass) AS updated,
+                pg_stat_get_xact_tuples_hot_updated('posts'::regclass) AS in_place",
+    )
+    .get_result(conn)
+    .await
+    .expect("statistics")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vote_and_a_comment_rewrite_no_index_entry_of_their_post() {
+    let a = TestInstance::start().await;
+    let ann = a.create_user("ann").await;
+    let bob = a.create_user("bob").await;
+    let maps = a.create_community("maps", "Maps", None).await;
+    let post = write_post(&a, &ann, &maps, "Contour lines").await;
+
+    let mut conn = a.conn().await;
+    for (what, statement) in [
+        (
+            "a vote",
+            format!(
+                "SELECT previous_score FROM guild_set_post_vote({}, {}, 1::smallint, NULL)",
+                post.id, bob.id
+            ),
+        ),
+        (
+            "a comment",
+            format!(
+                "SELECT guild_count_new_comment({}, '{{}}', now() + interval '1 minute')",
+                post.id
+            ),
+        ),
+    ] {
+        diesel::sql_query("BEGIN")
+            .execute(&mut conn)
+            .await
+            .expect("begin");
+        // The counts can include earlier transactions not yet reported, so compare.
+        let before = posts_updated_in_this_transaction(&mut conn).await;
+        diesel::sql_query(statement)
+            .execute(&mut conn)
+            .await
+            .expect(what);
+        let after = posts_updated_in_this_transaction(&mut conn).await;
+        diesel::sql_query("COMMIT")
+            .execute(&mut conn)
+            .await
+            .expect("commit");
+        assert_eq!(
+            after.updated - before.updated,
+            1,
+            "{what} updates its post once"
+        );
+        assert_eq!(
+            after.in_place - before.in_place,
+            1,
+            "{what} updates its post in place"
+        );
+    }
+    drop(conn);
+
+    let counted = a.post_by_ap_id(&post.ap_id).await.expect("post");
+    assert_eq!((counted.score, counted.comment_count), (1, 1));
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_move_at_once_and_listings_follow_at_the_fold() {
+    let a = TestInstance::start().await;
+    let ann = a.create_user("ann").await;
+    let bob = a.create_user("bob").await;
+    let maps = a.create_community("maps", "Maps", None).await;
+    let older = write_post(&a, &ann, &maps, "Older, then voted").await;
+    let newer = write_post(&a, &ann, &maps, "Newer").await;
+    // A new post is ranked by its INSERT, not at the next fold.
+    assert!(newer.hot_rank > 0.0, "a new post has a hot rank");
+
+    vote(&a.data, &bob, &StoredObject::Post(older.clone()), 1)
+        .await
+        .expect("vote");
+    create_comment(&a.data, &bob, &older, None, "Which projection?")
+        .await
+        .expect("comment");
+
+    // The counters moved at once, and the post is either marked for the next fold or, if
+    // the server's own fold ran meanwhile, folded already.
+    let counted = a.post_by_ap_id(&older.ap_id).await.expect("post");
+    assert_eq!((counted.score, counted.comment_count), (1, 1));
+    let view = a.api(&format!("post?id={}", older.id)).await;
+    assert_eq!(view["post_view"]["counts"]["score"], 1);
+    assert_eq!(view["post_view"]["counts"]["comments"], 1);
+    let mut conn = a.conn().await;
+    let marked: Marked = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM posts_to_rank WHERE post_id = {}) AS marked",
+        older.id
+    ))
+    .get_result(&mut conn)
+    .await
+    .expect("mark");
+    assert!(
+        marked.marked || (counted.sort_score, counted.sort_comment_count) == (1, 1),
+        "a post whose counters moved is marked until it is folded"
+    );
+
+    guild::db::posts::fold_counts(&mut conn)
+        .await
+        .expect("fold");
+    drop(conn);
+    let folded = a.post_by_ap_id(&older.ap_id).await.expect("post");
+    assert_eq!((folded.sort_score, folded.sort_comment_count), (1, 1));
+    assert!(
+        folded.active_rank > older.active_rank,
+        "a comment raises activity"
+    );
+    assert_eq!(a.count_rows("posts_to_rank").await, 0);
+    assert_eq!(top_titles(&a).await, ["Older, then voted", "Newer"]);
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_folds_on_its_own() {
+    let a = TestInstance::start().await;
+    let ann = a.create_user("ann").await;
+    let bob = a.create_user("bob").await;
+    let maps = a.create_community("maps", "Maps", None).await;
+    let older = write_post(&a, &ann, &maps, "Older, then voted").await;
+    write_post(&a, &ann, &maps, "Newer").await;
+    assert_eq!(top_titles(&a).await, ["Newer", "Older, then voted"]);
+
+    vote(&a.data, &bob, &StoredObject::Post(older), 1)
+        .await
+        .expect("vote");
+    eventually("the vote to reach the top listing", || async {
+        let top = top_titles(&a).await.into_iter().next();
+        (top.as_deref() == Some("Older, then voted")).then_some(())
+    })
+    .await;
+    a.stop().await;
+}
