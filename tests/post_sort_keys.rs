@@ -204,3 +204,69 @@ async fn the_server_folds_on_its_own() {
     .await;
     a.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fold_skips_a_post_held_by_a_write_and_takes_it_next_time() {
+    let a = TestInstance::start().await;
+    let ann = a.create_user("ann").await;
+    let bob = a.create_user("bob").await;
+    let maps = a.create_community("maps", "Maps", None).await;
+    let busy = write_post(&a, &ann, &maps, "Busy").await;
+    let quiet = write_post(&a, &ann, &maps, "Quiet").await;
+
+    // A write in progress holds the busy post's row, as a vote batch does, while the post
+    // is marked; the quiet post is voted on and marked too. (The server's own fold may run
+    // at any moment in between; it meets the same lock.)
+    let mut writer = a.conn().await;
+    diesel::sql_query("BEGIN")
+        .execute(&mut writer)
+        .await
+        .expect("begin");
+    diesel::sql_query(format!(
+        "SELECT id FROM posts WHERE id = {} FOR UPDATE",
+        busy.id
+    ))
+    .execute(&mut writer)
+    .await
+    .expect("lock");
+    let mut conn = a.conn().await;
+    diesel::sql_query(format!(
+        "INSERT INTO posts_to_rank (post_id) VALUES ({})",
+        busy.id
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("mark");
+    vote(&a.data, &bob, &StoredObject::Post(quiet.clone()), 1)
+        .await
+        .expect("vote");
+
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        guild::db::posts::fold_counts(&mut conn),
+    )
+    .await
+    .expect("the fold does not wait for the write")
+    .expect("fold");
+    let quiet_now = a.post_by_ap_id(&quiet.ap_id).await.expect("post");
+    assert_eq!(quiet_now.sort_score, 1, "the quiet post is folded");
+    let marked: Marked = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM posts_to_rank WHERE post_id = {}) AS marked",
+        busy.id
+    ))
+    .get_result(&mut conn)
+    .await
+    .expect("mark");
+    assert!(marked.marked, "the held post stays marked");
+
+    diesel::sql_query("COMMIT")
+        .execute(&mut writer)
+        .await
+        .expect("commit");
+    guild::db::posts::fold_counts(&mut conn)
+        .await
+        .expect("fold");
+    assert_eq!(a.count_rows("posts_to_rank").await, 0);
+    drop((writer, conn));
+    a.stop().await;
+}

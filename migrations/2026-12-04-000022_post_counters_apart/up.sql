@@ -80,27 +80,33 @@ CREATE TRIGGER posts_ranked_on_insert BEFORE INSERT ON posts
     FOR EACH ROW EXECUTE FUNCTION guild_post_ranked_on_insert();
 
 -- Sets the sort keys of up to `most` marked posts from their counters and drops their
--- marks; returns how many marks it took. It locks the posts in id order before anything
--- else, as vote batches and comment inserts lock them, so the three never wait on each
--- other in a cycle; a write that comes after the lock marks its post again.
+-- marks; returns how many it folded. It never waits: a post whose row a vote or comment
+-- holds is skipped and stays marked for the next fold. The inbox does wait on the fold,
+-- for as long as one call holds its rows, so callers take a few posts at a time: a vote
+-- batch stuck behind a long fold holds up every vote queued behind it.
 CREATE FUNCTION guild_fold_post_counts(most INTEGER) RETURNS INTEGER
 LANGUAGE plpgsql AS $$
 DECLARE
     due BIGINT[];
+    held BIGINT[];
 BEGIN
     due := ARRAY(SELECT post_id FROM posts_to_rank ORDER BY post_id LIMIT most);
     IF cardinality(due) = 0 THEN
         RETURN 0;
     END IF;
-    PERFORM 1 FROM posts WHERE id = ANY (due) ORDER BY id FOR NO KEY UPDATE;
-    DELETE FROM posts_to_rank WHERE post_id = ANY (due);
+    held := ARRAY(SELECT id FROM posts WHERE id = ANY (due)
+                  ORDER BY id FOR NO KEY UPDATE SKIP LOCKED);
+    -- The marks of the posts held, and of posts that are gone.
+    DELETE FROM posts_to_rank m
+     WHERE m.post_id = ANY (held)
+        OR (m.post_id = ANY (due) AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = m.post_id));
     UPDATE posts
        SET sort_score = score,
            sort_comment_count = comment_count,
            hot_rank = guild_hot_rank(score, published_at),
            active_rank = guild_hot_rank(score, newest_comment_at)
-     WHERE id = ANY (due);
-    RETURN cardinality(due);
+     WHERE id = ANY (held);
+    RETURN cardinality(held);
 END
 $$;
 
