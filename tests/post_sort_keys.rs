@@ -33,6 +33,33 @@ struct Marked {
     marked: bool,
 }
 
+/// An instance with two people, ann and bob, and a community.
+async fn instance_with_a_community() -> (TestInstance, Person, Person, Community) {
+    let a = TestInstance::start().await;
+    let ann = a.create_user("ann").await;
+    let bob = a.create_user("bob").await;
+    let maps = a.create_community("maps", "Maps", None).await;
+    (a, ann, bob, maps)
+}
+
+async fn exec(conn: &mut guild::db::Connection, statement: &str) {
+    diesel::sql_query(statement)
+        .execute(conn)
+        .await
+        .unwrap_or_else(|err| panic!("{statement}: {err}"));
+}
+
+async fn is_marked(conn: &mut guild::db::Connection, post: &Post) -> bool {
+    let marked: Marked = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM posts_to_rank WHERE post_id = {}) AS marked",
+        post.id
+    ))
+    .get_result(conn)
+    .await
+    .expect("mark");
+    marked.marked
+}
+
 async fn write_post(
     instance: &TestInstance,
     author: &Person,
@@ -75,10 +102,7 @@ async fn posts_updated_in_this_transaction(conn: &mut guild::db::Connection) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vote_and_a_comment_rewrite_no_index_entry_of_their_post() {
-    let a = TestInstance::start().await;
-    let ann = a.create_user("ann").await;
-    let bob = a.create_user("bob").await;
-    let maps = a.create_community("maps", "Maps", None).await;
+    let (a, ann, bob, maps) = instance_with_a_community().await;
     let post = write_post(&a, &ann, &maps, "Contour lines").await;
 
     let mut conn = a.conn().await;
@@ -98,21 +122,12 @@ async fn a_vote_and_a_comment_rewrite_no_index_entry_of_their_post() {
             ),
         ),
     ] {
-        diesel::sql_query("BEGIN")
-            .execute(&mut conn)
-            .await
-            .expect("begin");
+        exec(&mut conn, "BEGIN").await;
         // The counts can include earlier transactions not yet reported, so compare.
         let before = posts_updated_in_this_transaction(&mut conn).await;
-        diesel::sql_query(statement)
-            .execute(&mut conn)
-            .await
-            .expect(what);
+        exec(&mut conn, &statement).await;
         let after = posts_updated_in_this_transaction(&mut conn).await;
-        diesel::sql_query("COMMIT")
-            .execute(&mut conn)
-            .await
-            .expect("commit");
+        exec(&mut conn, "COMMIT").await;
         assert_eq!(
             after.updated - before.updated,
             1,
@@ -133,10 +148,7 @@ async fn a_vote_and_a_comment_rewrite_no_index_entry_of_their_post() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counters_move_at_once_and_listings_follow_at_the_fold() {
-    let a = TestInstance::start().await;
-    let ann = a.create_user("ann").await;
-    let bob = a.create_user("bob").await;
-    let maps = a.create_community("maps", "Maps", None).await;
+    let (a, ann, bob, maps) = instance_with_a_community().await;
     let older = write_post(&a, &ann, &maps, "Older, then voted").await;
     let newer = write_post(&a, &ann, &maps, "Newer").await;
     // A new post is ranked by its INSERT, not at the next fold.
@@ -157,15 +169,9 @@ async fn counters_move_at_once_and_listings_follow_at_the_fold() {
     assert_eq!(view["post_view"]["counts"]["score"], 1);
     assert_eq!(view["post_view"]["counts"]["comments"], 1);
     let mut conn = a.conn().await;
-    let marked: Marked = diesel::sql_query(format!(
-        "SELECT EXISTS (SELECT 1 FROM posts_to_rank WHERE post_id = {}) AS marked",
-        older.id
-    ))
-    .get_result(&mut conn)
-    .await
-    .expect("mark");
     assert!(
-        marked.marked || (counted.sort_score, counted.sort_comment_count) == (1, 1),
+        is_marked(&mut conn, &older).await
+            || (counted.sort_score, counted.sort_comment_count) == (1, 1),
         "a post whose counters moved is marked until it is folded"
     );
 
@@ -186,10 +192,7 @@ async fn counters_move_at_once_and_listings_follow_at_the_fold() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_folds_on_its_own() {
-    let a = TestInstance::start().await;
-    let ann = a.create_user("ann").await;
-    let bob = a.create_user("bob").await;
-    let maps = a.create_community("maps", "Maps", None).await;
+    let (a, ann, bob, maps) = instance_with_a_community().await;
     let older = write_post(&a, &ann, &maps, "Older, then voted").await;
     write_post(&a, &ann, &maps, "Newer").await;
     assert_eq!(top_titles(&a).await, ["Newer", "Older, then voted"]);
@@ -207,10 +210,7 @@ async fn the_server_folds_on_its_own() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fold_skips_a_post_held_by_a_write_and_takes_it_next_time() {
-    let a = TestInstance::start().await;
-    let ann = a.create_user("ann").await;
-    let bob = a.create_user("bob").await;
-    let maps = a.create_community("maps", "Maps", None).await;
+    let (a, ann, bob, maps) = instance_with_a_community().await;
     let busy = write_post(&a, &ann, &maps, "Busy").await;
     let quiet = write_post(&a, &ann, &maps, "Quiet").await;
 
@@ -218,25 +218,12 @@ async fn a_fold_skips_a_post_held_by_a_write_and_takes_it_next_time() {
     // is marked; the quiet post is voted on and marked too. (The server's own fold may run
     // at any moment in between; it meets the same lock.)
     let mut writer = a.conn().await;
-    diesel::sql_query("BEGIN")
-        .execute(&mut writer)
-        .await
-        .expect("begin");
-    diesel::sql_query(format!(
-        "SELECT id FROM posts WHERE id = {} FOR UPDATE",
-        busy.id
-    ))
-    .execute(&mut writer)
-    .await
-    .expect("lock");
+    exec(&mut writer, "BEGIN").await;
+    let lock = format!("SELECT id FROM posts WHERE id = {} FOR UPDATE", busy.id);
+    exec(&mut writer, &lock).await;
     let mut conn = a.conn().await;
-    diesel::sql_query(format!(
-        "INSERT INTO posts_to_rank (post_id) VALUES ({})",
-        busy.id
-    ))
-    .execute(&mut conn)
-    .await
-    .expect("mark");
+    let mark = format!("INSERT INTO posts_to_rank (post_id) VALUES ({})", busy.id);
+    exec(&mut conn, &mark).await;
     vote(&a.data, &bob, &StoredObject::Post(quiet.clone()), 1)
         .await
         .expect("vote");
@@ -250,19 +237,12 @@ async fn a_fold_skips_a_post_held_by_a_write_and_takes_it_next_time() {
     .expect("fold");
     let quiet_now = a.post_by_ap_id(&quiet.ap_id).await.expect("post");
     assert_eq!(quiet_now.sort_score, 1, "the quiet post is folded");
-    let marked: Marked = diesel::sql_query(format!(
-        "SELECT EXISTS (SELECT 1 FROM posts_to_rank WHERE post_id = {}) AS marked",
-        busy.id
-    ))
-    .get_result(&mut conn)
-    .await
-    .expect("mark");
-    assert!(marked.marked, "the held post stays marked");
+    assert!(
+        is_marked(&mut conn, &busy).await,
+        "the held post stays marked"
+    );
 
-    diesel::sql_query("COMMIT")
-        .execute(&mut writer)
-        .await
-        .expect("commit");
+    exec(&mut writer, "COMMIT").await;
     guild::db::posts::fold_counts(&mut conn)
         .await
         .expect("fold");
