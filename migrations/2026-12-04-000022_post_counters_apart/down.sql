@@ -2,7 +2,7 @@ DROP TRIGGER posts_ranked_on_insert ON posts;
 DROP FUNCTION guild_post_ranked_on_insert();
 DROP TRIGGER posts_counters_moved ON posts;
 DROP FUNCTION guild_post_counters_moved();
-DROP FUNCTION guild_fold_post_counts(INTEGER);
+DROP FUNCTION guild_fold_post_counts(BIGINT, INTEGER);
 DROP TABLE posts_to_rank;
 
 DROP INDEX posts_score_idx;

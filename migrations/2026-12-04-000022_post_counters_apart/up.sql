@@ -79,20 +79,28 @@ $$;
 CREATE TRIGGER posts_ranked_on_insert BEFORE INSERT ON posts
     FOR EACH ROW EXECUTE FUNCTION guild_post_ranked_on_insert();
 
--- Sets the sort keys of up to `most` marked posts from their counters and drops their
--- marks; returns how many it folded. It never waits: a post whose row a vote or comment
--- holds is skipped and stays marked for the next fold. The inbox does wait on the fold,
--- for as long as one call holds its rows, so callers take a few posts at a time: a vote
--- batch stuck behind a long fold holds up every vote queued behind it.
-CREATE FUNCTION guild_fold_post_counts(most INTEGER) RETURNS INTEGER
+-- Sets the sort keys of the marked posts after `after`, up to `most` of them, from their
+-- counters and drops their marks. It never waits: a post whose row a vote or comment holds
+-- is skipped and stays marked for the next fold. The inbox does wait on the fold, for as
+-- long as one call holds its rows, so callers take a few posts at a time: a vote batch
+-- stuck behind a long fold holds up every vote queued behind it. Returns how many posts it
+-- folded, and the last post it looked at when there may be more marks after it (the next
+-- call's `after`), NULL when it reached the end.
+CREATE FUNCTION guild_fold_post_counts(
+    after BIGINT, most INTEGER, OUT last_post BIGINT, OUT folded INTEGER)
 LANGUAGE plpgsql AS $$
 DECLARE
     due BIGINT[];
     held BIGINT[];
 BEGIN
-    due := ARRAY(SELECT post_id FROM posts_to_rank ORDER BY post_id LIMIT most);
+    due := ARRAY(SELECT post_id FROM posts_to_rank WHERE post_id > after
+                 ORDER BY post_id LIMIT most);
+    folded := 0;
     IF cardinality(due) = 0 THEN
-        RETURN 0;
+        RETURN;
+    END IF;
+    IF cardinality(due) = most THEN
+        last_post := due[most];
     END IF;
     held := ARRAY(SELECT id FROM posts WHERE id = ANY (due)
                   ORDER BY id FOR NO KEY UPDATE SKIP LOCKED);
@@ -106,7 +114,7 @@ BEGIN
            hot_rank = guild_hot_rank(score, published_at),
            active_rank = guild_hot_rank(score, newest_comment_at)
      WHERE id = ANY (held);
-    RETURN cardinality(held);
+    folded := cardinality(held);
 END
 $$;
 

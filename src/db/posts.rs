@@ -141,24 +141,27 @@ pub async fn refresh_ranks(conn: &mut Connection) -> DbResult<usize> {
 const FOLD_CHUNK: i32 = 20;
 
 diesel::define_sql_function! {
-    /// Migration 000022: folds up to `most` marked posts, skipping busy ones, and returns
-    /// how many it folded.
-    fn guild_fold_post_counts(most: Integer) -> Integer;
+    /// Migration 000022: folds up to `most` marked posts after `after`, skipping busy ones;
+    /// returns where the next call goes on (none at the end) and how many it folded.
+    fn guild_fold_post_counts(after: BigInt, most: Integer) -> Record<(Nullable<BigInt>, Integer)>;
 }
 
 /// Sets the sort keys of every post whose counters moved since the last fold (listings
 /// order by the keys, pages show the counters: migration 000022 says why the two are
-/// apart). Returns how many posts it folded; a post whose row is busy is left marked for the
-/// next time.
+/// apart), walking the marks in post order, a few at a time. Returns how many posts it
+/// folded; a post whose row is busy is passed over and left marked for the next time.
 pub async fn fold_counts(conn: &mut Connection) -> DbResult<usize> {
     let mut folded = 0;
+    let mut after = 0;
     loop {
-        let taken: i32 = diesel::select(guild_fold_post_counts(FOLD_CHUNK))
-            .get_result(conn)
-            .await?;
+        let (last, taken): (Option<i64>, i32) =
+            diesel::select(guild_fold_post_counts(after, FOLD_CHUNK))
+                .get_result(conn)
+                .await?;
         folded += usize::try_from(taken).unwrap_or(0);
-        if taken < FOLD_CHUNK {
-            return Ok(folded);
+        match last {
+            Some(last) => after = last,
+            None => return Ok(folded),
         }
     }
 }

@@ -89,8 +89,8 @@ fn previous_vote((score, activity): (Option<i16>, Option<String>)) -> DbResult<P
     Ok(PreviousVote { score, activity })
 }
 
-/// Sets `person`'s vote on a post: 1, -1, or 0 to withdraw it, with the post's counters
-/// and ranks, in one round trip. Returns the vote it replaced.
+/// Sets `person`'s vote on a post: 1, -1, or 0 to withdraw it, with the post's counters,
+/// in one round trip (its sort keys follow at the next fold). Returns the vote it replaced.
 pub async fn set_post_vote(
     conn: &mut Connection,
     post_id: i64,
