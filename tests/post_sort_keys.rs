@@ -259,3 +259,47 @@ async fn a_fold_passes_over_a_post_held_by_a_write_and_takes_it_next_time() {
     drop((writer, conn));
     a.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rank_refresh_passes_over_a_post_held_by_a_write() {
+    let (a, ann, _, maps) = instance_with_a_community().await;
+    let mut posts = Vec::new();
+    for n in 0..3 {
+        posts.push(write_post(&a, &ann, &maps, &format!("Recent {n}")).await);
+    }
+    let held = &posts[0];
+    let mut conn = a.conn().await;
+    // Ranks gone stale, as they are ten minutes later.
+    exec(&mut conn, "UPDATE posts SET hot_rank = 0, active_rank = 0").await;
+
+    let mut writer = a.conn().await;
+    exec(&mut writer, "BEGIN").await;
+    let lock = format!("SELECT id FROM posts WHERE id = {} FOR UPDATE", held.id);
+    exec(&mut writer, &lock).await;
+    let refreshed = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        guild::db::posts::refresh_ranks(&mut conn),
+    )
+    .await
+    .expect("the refresh does not wait for the write")
+    .expect("refresh");
+    assert_eq!(refreshed, 2);
+    for post in &posts {
+        let now = a.post_by_ap_id(&post.ap_id).await.expect("post");
+        assert_eq!(
+            now.hot_rank > 0.0,
+            post.id != held.id,
+            "{} is refreshed unless held",
+            now.title
+        );
+    }
+
+    exec(&mut writer, "COMMIT").await;
+    guild::db::posts::refresh_ranks(&mut conn)
+        .await
+        .expect("refresh");
+    let now = a.post_by_ap_id(&held.ap_id).await.expect("post");
+    assert!(now.hot_rank > 0.0, "the held post is refreshed next time");
+    drop((writer, conn));
+    a.stop().await;
+}

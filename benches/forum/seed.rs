@@ -674,7 +674,8 @@ FROM (
                FROM comments GROUP BY post_id) c ON c.post_id = q.id
 ) x WHERE p.id = x.id";
 
-/// As `db::posts::refresh_ranks`.
+/// What `db::posts::refresh_ranks` does in chunks, in one statement: nothing else writes
+/// during the seed.
 const REFRESH_RANKS: &str = "
 UPDATE posts SET hot_rank = guild_hot_rank(score, published_at),
                  active_rank = guild_hot_rank(score, newest_comment_at),

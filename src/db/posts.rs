@@ -119,19 +119,35 @@ pub async fn count_in_community(conn: &mut Connection, community_id: i64) -> DbR
         .await?)
 }
 
-/// Recomputes the ranks that decay with time; run on a schedule. Posts older than the
-/// rank window already sit at zero and are skipped.
+/// How many posts one call of the rank refresh takes: it holds their rows until it ends,
+/// as a fold call does (see [`FOLD_CHUNK`]).
+const REFRESH_CHUNK: i32 = 100;
+
+diesel::define_sql_function! {
+    /// Migration 000023: refreshes the ranks of up to `most` recent or ranked posts after
+    /// `after`, skipping busy ones; returns where the next call goes on (none at the end)
+    /// and how many it refreshed.
+    fn guild_refresh_ranks(after: BigInt, most: Integer) -> Record<(Nullable<BigInt>, Integer)>;
+}
+
+/// Recomputes the ranks that decay with time, and sets the other sort keys with them; run
+/// on a schedule. Posts older than the rank window already sit at zero and are skipped; a
+/// post a write holds is passed over (that write marks it for the next fold). Returns how
+/// many posts it refreshed.
 pub async fn refresh_ranks(conn: &mut Connection) -> DbResult<usize> {
-    Ok(diesel::sql_query(
-        "UPDATE posts SET hot_rank = guild_hot_rank(score, published_at), \
-                          active_rank = guild_hot_rank(score, newest_comment_at), \
-                          sort_score = score, sort_comment_count = comment_count \
-         WHERE hot_rank <> 0 OR active_rank <> 0 \
-            OR published_at > now() - interval '7 days' \
-            OR newest_comment_at > now() - interval '7 days'",
-    )
-    .execute(conn)
-    .await?)
+    let mut refreshed = 0;
+    let mut after = 0;
+    loop {
+        let (last, taken): (Option<i64>, i32) =
+            diesel::select(guild_refresh_ranks(after, REFRESH_CHUNK))
+                .get_result(conn)
+                .await?;
+        refreshed += usize::try_from(taken).unwrap_or(0);
+        match last {
+            Some(last) => after = last,
+            None => return Ok(refreshed),
+        }
+    }
 }
 
 /// How many marked posts one fold statement takes. It holds their rows until it ends, and

@@ -1,0 +1,1 @@
+DROP FUNCTION guild_refresh_ranks(BIGINT, INTEGER);
