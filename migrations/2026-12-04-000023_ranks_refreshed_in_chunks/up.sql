@@ -2,7 +2,8 @@
 -- week in one UPDATE: 38,840 rows and 5-9 s at the forum bench's large scale, with every
 -- vote and comment on a recent post waiting for it to end. It now walks those posts in id
 -- order, a few at a time, as the fold of migration 000022 walks its marks, and passes over
--- a post a write holds: that write marks the post, and the next fold ranks it.
+-- a post a write holds: the next fold ranks it if that write moved its counters, the next
+-- refresh if not.
 --
 -- Refreshes the ranks of up to `most` posts after `after` that are recent or still ranked;
 -- returns how many, and the last post it took when there may be more after it (the next

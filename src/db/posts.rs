@@ -132,8 +132,8 @@ diesel::define_sql_function! {
 
 /// Recomputes the ranks that decay with time, and sets the other sort keys with them; run
 /// on a schedule. Posts older than the rank window already sit at zero and are skipped; a
-/// post a write holds is passed over (that write marks it for the next fold). Returns how
-/// many posts it refreshed.
+/// post a write holds is passed over, to be ranked by the next fold if that write moved its
+/// counters, or else by the next refresh. Returns how many posts it refreshed.
 pub async fn refresh_ranks(conn: &mut Connection) -> DbResult<usize> {
     let mut refreshed = 0;
     let mut after = 0;
