@@ -131,6 +131,12 @@ fn sign(url: &Url, body: &[u8], key_id: &str, key: &RsaPrivateKey, date: &str) -
     }
 }
 
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
 /// What the database holds that the inbox step changes, to check it afterwards.
 async fn inbox_counts(conn: &mut AsyncPgConnection) -> [i64; 4] {
     [
@@ -150,6 +156,7 @@ pub async fn inbox(
     scale: &Scale,
     concurrency: usize,
     offered_rate: Option<u64>,
+    trace: Option<&std::path::Path>,
 ) -> (Value, bool) {
     let mut conn = AsyncPgConnection::establish(database_url)
         .await
@@ -312,6 +319,10 @@ pub async fn inbox(
     let latencies = Arc::new(Mutex::new(histogram()));
     let failures = Arc::new(Mutex::new(Vec::new()));
     let progress = ProgressBar::new(requests.len() as u64);
+    // With `--inbox-trace`, each measured POST's due time (from the start), its latency and
+    // its kind, to see whether slow answers come together or alone.
+    let traced = Arc::new(Mutex::new(Vec::<(f64, f64, &'static str)>::new()));
+    let origin = tokio::time::Instant::now();
     // One POST; its latency counts from `due`, the moment it was meant to go, so that a
     // server falling behind a fixed rate shows in the figures rather than slowing the load.
     let send = |request: Signed, due: tokio::time::Instant| {
@@ -319,6 +330,12 @@ pub async fn inbox(
         let latencies = latencies.clone();
         let failures = failures.clone();
         let progress = progress.clone();
+        let traced = traced.clone();
+        let kind = if contains(&request.body, b"\"type\":\"Like\"") {
+            "Like"
+        } else {
+            "Create"
+        };
         async move {
             let result = client
                 .post(request.url.clone())
@@ -343,6 +360,11 @@ pub async fn inbox(
                 .lock()
                 .expect("histogram lock")
                 .saturating_record(micros.max(1));
+            traced.lock().expect("trace lock").push((
+                due.duration_since(origin).as_secs_f64() * 1000.0,
+                micros as f64 / 1000.0,
+                kind,
+            ));
             if let Err(problem) = outcome {
                 failures.lock().expect("failures lock").push(problem);
             }
@@ -361,6 +383,7 @@ pub async fn inbox(
         })
         .await;
     *latencies.lock().expect("histogram lock") = histogram();
+    traced.lock().expect("trace lock").clear();
     let warm_up_failures = failures.lock().expect("failures lock").len();
     let requests = measured;
     let cpu_before = server.cpu_seconds();
@@ -408,6 +431,18 @@ pub async fn inbox(
     let sent = latencies.len();
     let accepted = sent - (failures.len() - warm_up_failures) as u64;
     let rate = accepted as f64 / elapsed;
+
+    if let Some(path) = trace {
+        let mut lines = String::from("due_ms,latency_ms,kind\n");
+        let mut rows = traced.lock().expect("trace lock").clone();
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (due, latency, kind) in rows {
+            lines.push_str(&format!("{due:.3},{latency:.3},{kind}\n"));
+        }
+        if let Err(e) = std::fs::write(path, lines) {
+            eprintln!("inbox: cannot write the trace to {}: {e}", path.display());
+        }
+    }
 
     let after = inbox_counts(&mut conn).await;
     let expected = [

@@ -74,6 +74,9 @@ struct Args {
     /// (the targets' 2,000/s); 0 leaves them out.
     #[arg(long, default_value_t = 2000)]
     rate: u64,
+    /// Write each measured inbox POST (due time, latency, kind) to this CSV file.
+    #[arg(long)]
+    inbox_trace: Option<PathBuf>,
     /// The server's database pool size (`database_pool_size`; its default when left out).
     #[arg(long)]
     pool_size: Option<usize>,
@@ -159,6 +162,7 @@ async fn run(args: Args) -> bool {
                 &scale,
                 args.concurrency,
                 args.inbox_rate.filter(|rate| *rate > 0),
+                args.inbox_trace.as_deref(),
             )
             .await;
             report.set("inbox", figures);
