@@ -340,7 +340,9 @@ async fn local_communities_by_name(
 ) -> DbResult<HashMap<String, Community>> {
     let mut conn = pool.get().await?;
     let found: Vec<Community> = communities::table
-        .filter(communities::local.eq(true))
+        // The bare column, not `local = $1`: only then can a generic plan use the partial
+        // index on local names (with a parameter it scans the table).
+        .filter(communities::local)
         .filter(lower(communities::name).eq_any(&names))
         .select(Community::as_select())
         .load(&mut conn)

@@ -56,7 +56,8 @@ pub async fn by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<Option<Com
 /// A local community by name, ignoring case.
 pub async fn local_by_name(conn: &mut Connection, name: &str) -> DbResult<Option<Community>> {
     Ok(communities::table
-        .filter(communities::local.eq(true))
+        // The bare column lets a generic plan use the partial index (see db::batch).
+        .filter(communities::local)
         .filter(lower(communities::name).eq(lower(name)))
         .select(Community::as_select())
         .first(conn)

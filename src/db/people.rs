@@ -63,7 +63,8 @@ pub async fn by_ap_id(conn: &mut Connection, ap_id: &str) -> DbResult<Option<Per
 /// A local person by name, ignoring case as WebFinger and URLs do.
 pub async fn local_by_name(conn: &mut Connection, name: &str) -> DbResult<Option<Person>> {
     Ok(people::table
-        .filter(people::local.eq(true))
+        // The bare column lets a generic plan use the partial index (see db::batch).
+        .filter(people::local)
         .filter(lower(people::name).eq(lower(name)))
         .select(Person::as_select())
         .first(conn)
@@ -122,7 +123,7 @@ pub async fn local_account_by_name(
 ) -> DbResult<Option<(Person, LocalAccount)>> {
     Ok(people::table
         .inner_join(local_accounts::table)
-        .filter(people::local.eq(true))
+        .filter(people::local)
         .filter(lower(people::name).eq(lower(name)))
         .select((Person::as_select(), LocalAccount::as_select()))
         .first(conn)
