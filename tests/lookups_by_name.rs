@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::TestInstance;
+use common::{TestInstance, exec};
 use diesel::{QueryableByName, sql_types::BigInt};
 use diesel_async::RunQueryDsl;
 
@@ -14,13 +14,6 @@ use diesel_async::RunQueryDsl;
 struct Scans {
     #[diesel(sql_type = BigInt)]
     scans: i64,
-}
-
-async fn exec(conn: &mut guild::db::Connection, statement: &str) {
-    diesel::sql_query(statement)
-        .execute(conn)
-        .await
-        .unwrap_or_else(|err| panic!("{statement}: {err}"));
 }
 
 /// Scans of `index` by this backend in the current transaction.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestInstance, eventually};
+use common::{TestInstance, eventually, exec};
 use diesel::{
     QueryableByName,
     sql_types::{BigInt, Bool},
@@ -40,13 +40,6 @@ async fn instance_with_a_community() -> (TestInstance, Person, Person, Community
     let bob = a.create_user("bob").await;
     let maps = a.create_community("maps", "Maps", None).await;
     (a, ann, bob, maps)
-}
-
-async fn exec(conn: &mut guild::db::Connection, statement: &str) {
-    diesel::sql_query(statement)
-        .execute(conn)
-        .await
-        .unwrap_or_else(|err| panic!("{statement}: {err}"));
 }
 
 async fn is_marked(conn: &mut guild::db::Connection, post: &Post) -> bool {

@@ -338,6 +338,14 @@ pub async fn get_activity_json(url: &Url) -> serde_json::Value {
     response.json().await.expect("JSON body")
 }
 
+/// Runs one SQL statement on `conn`; fails the test, naming the statement, if it errs.
+pub async fn exec(conn: &mut guild::db::Connection, statement: &str) {
+    diesel::sql_query(statement)
+        .execute(conn)
+        .await
+        .unwrap_or_else(|err| panic!("{statement}: {err}"));
+}
+
 /// Polls `check` until it yields a value, for what crosses between instances
 /// asynchronously; fails the test with `what` after 20 seconds.
 pub async fn eventually<T, F, Fut>(what: &str, check: F) -> T
