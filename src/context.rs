@@ -55,15 +55,21 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(settings: Settings, pool: DbPool) -> Result<Context, reqwest::Error> {
+    /// `batch_pool` serves the inbox's batched statements (`db::batch_pool`).
+    pub fn new(
+        settings: Settings,
+        pool: DbPool,
+        batch_pool: DbPool,
+    ) -> Result<Context, reqwest::Error> {
         let http = http_client(&settings)?;
         let rate_limits = Arc::new(RateLimits::new(&settings));
         let metrics = Arc::new(Metrics::default());
         Ok(Context {
             rate_limits,
-            inbox_batches: Arc::new(crate::db::batch::InboxBatches::new(&pool, |statement| {
-                metrics.inbox_batch_size(statement)
-            })),
+            inbox_batches: Arc::new(crate::db::batch::InboxBatches::new(
+                &batch_pool,
+                |statement| metrics.inbox_batch_size(statement),
+            )),
             pool,
             urls: Urls::new(settings.base_url()),
             settings: Arc::new(settings),

@@ -61,7 +61,8 @@ pub async fn prepare(
 ) -> Result<FederationConfig<Context>, GuildError> {
     db::run_migrations(database_url).await?;
     let pool = db::pool(database_url, settings.database_pool_size)?;
-    let mut ctx = Context::new(settings, pool)
+    let batch_pool = db::batch_pool(database_url, db::batch::InboxBatches::CONNECTIONS)?;
+    let mut ctx = Context::new(settings, pool, batch_pool)
         .map_err(|e| GuildError::Startup(format!("HTTP client: {e}")))?;
     let site = ensure_site(&ctx).await?;
     ctx.session_secret = Arc::from(site.jwt_secret.as_bytes());

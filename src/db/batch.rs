@@ -141,7 +141,7 @@ where
 }
 
 /// The statements the inbox runs for every activity, batched. One set per instance, in its
-/// `Context`.
+/// `Context`, on a pool of their own ([`super::batch_pool`]) of [`InboxBatches::CONNECTIONS`].
 pub struct InboxBatches {
     /// Ids of received activities: `Some(())` when the id was received before.
     received: Batcher<String, Option<()>>,
@@ -162,7 +162,10 @@ pub struct InboxBatches {
 pub type ReplyTarget = (Post, Option<Comment>);
 
 impl InboxBatches {
-    /// `sizes` gives the histogram of requests per run of each statement, by its name.
+    /// Connections the batches need: each of the eight statements runs one at a time.
+    pub const CONNECTIONS: usize = 8;
+
+    /// `pool` should be a [`super::batch_pool`] of [`Self::CONNECTIONS`]; `sizes` gives the histogram of requests per run of each statement, by its name.
     pub fn new(pool: &DbPool, sizes: impl Fn(&str) -> Histogram) -> InboxBatches {
         InboxBatches {
             received: Batcher::new(pool.clone(), sizes("received"), by_key(received_among)),

@@ -81,12 +81,45 @@ const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Builds the connection pool. Connections open lazily, on first use.
 pub fn pool(database_url: &str, size: usize) -> DbResult<DbPool> {
+    build_pool(database_url, size, ManagerConfig::default())
+}
+
+/// Builds the pool of the inbox's batched statements (`batch`), whose connections keep one
+/// generic plan per statement instead of planning it again at each run.
+///
+/// A batch passes its values as arrays of a size that changes from run to run; a plan made
+/// for the values at hand (PostgreSQL's custom plan) then always looks cheaper than the
+/// generic one, so PostgreSQL planned these statements afresh at every run: 7 % of the
+/// machine's CPU at 1,000 activities/s on the large bench (docs/performance.md, items 18
+/// and 19). Their generic plans were checked one by one there. The setting does not reach
+/// into our PL/pgSQL functions, which set the default mode for their own statements
+/// (migration 000024); nor the server's other statements, whose generic plans were not all
+/// checked.
+pub fn batch_pool(database_url: &str, size: usize) -> DbResult<DbPool> {
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(|url| Box::pin(connect_with_generic_plans(url)));
+    build_pool(database_url, size, config)
+}
+
+async fn connect_with_generic_plans(url: &str) -> diesel::ConnectionResult<AsyncPgConnection> {
+    use diesel_async::{AsyncConnection as _, SimpleAsyncConnection as _};
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    conn.batch_execute("SET plan_cache_mode = force_generic_plan")
+        .await
+        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
+}
+
+fn build_pool(
+    database_url: &str,
+    size: usize,
+    mut config: ManagerConfig<AsyncPgConnection>,
+) -> DbResult<DbPool> {
     query_count::install();
     // The default recycling runs `SELECT 1` every time a connection is taken from the pool:
     // a round trip before each use, a third of all statements on the inbox path. A
     // connection that failed is marked broken and thrown away without it, and one whose
     // server went away fails its next query, which the caller's retry gets past.
-    let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
