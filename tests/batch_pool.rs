@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{TestInstance, exec};
+use common::{TestInstance, exec, index_scans};
 use diesel::{
     QueryableByName,
     sql_types::{BigInt, Text},
@@ -141,12 +141,10 @@ async fn batched_lookups_use_their_indexes_with_generic_plans() {
         "comments_ap_id_key",
         "received_activities_pkey",
     ] {
-        let scans = number(
-            &mut conn,
-            &format!("SELECT pg_stat_get_xact_numscans('{index}'::regclass) AS number"),
-        )
-        .await;
-        assert!(scans > 0, "{index} was not used");
+        assert!(
+            index_scans(&mut conn, index).await > 0,
+            "{index} was not used"
+        );
     }
     // Each lookup was a prepared statement run with its generic plan, never a custom one.
     let generic = number(

@@ -6,26 +6,7 @@
 
 mod common;
 
-use common::{TestInstance, exec};
-use diesel::{QueryableByName, sql_types::BigInt};
-use diesel_async::RunQueryDsl;
-
-#[derive(QueryableByName)]
-struct Scans {
-    #[diesel(sql_type = BigInt)]
-    scans: i64,
-}
-
-/// Scans of `index` by this backend in the current transaction.
-async fn index_scans(conn: &mut guild::db::Connection, index: &str) -> i64 {
-    let scans: Scans = diesel::sql_query(format!(
-        "SELECT pg_stat_get_xact_numscans('{index}'::regclass) AS scans"
-    ))
-    .get_result(conn)
-    .await
-    .expect("statistics");
-    scans.scans
-}
+use common::{TestInstance, exec, index_scans};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lookups_by_name_use_the_local_name_indexes_with_a_generic_plan() {

@@ -346,6 +346,23 @@ pub async fn exec(conn: &mut guild::db::Connection, statement: &str) {
         .unwrap_or_else(|err| panic!("{statement}: {err}"));
 }
 
+#[derive(diesel::QueryableByName)]
+struct Scans {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    scans: i64,
+}
+
+/// Scans of `index` by this backend in its current transaction.
+pub async fn index_scans(conn: &mut guild::db::Connection, index: &str) -> i64 {
+    let scans: Scans = diesel::sql_query(format!(
+        "SELECT pg_stat_get_xact_numscans('{index}'::regclass) AS scans"
+    ))
+    .get_result(conn)
+    .await
+    .unwrap_or_else(|err| panic!("scans of {index}: {err}"));
+    scans.scans
+}
+
 /// Polls `check` until it yields a value, for what crosses between instances
 /// asynchronously; fails the test with `what` after 20 seconds.
 pub async fn eventually<T, F, Fut>(what: &str, check: F) -> T
