@@ -12,13 +12,7 @@ use diesel::{
     sql_types::{BigInt, Text},
 };
 use diesel_async::RunQueryDsl;
-use guild::{
-    db::batch::InboxBatches,
-    service::{
-        comments::create_comment,
-        posts::{PostInput, create_post},
-    },
-};
+use guild::{db::batch::InboxBatches, service::comments::create_comment};
 use prometheus_client::metrics::histogram::Histogram;
 
 #[derive(QueryableByName)]
@@ -87,17 +81,7 @@ async fn batched_lookups_use_their_indexes_with_generic_plans() {
     let a = TestInstance::start().await;
     let ann = a.create_user("ann").await;
     let maps = a.create_community("maps", "Maps", Some(&ann)).await;
-    let post = create_post(
-        &a.data,
-        &ann,
-        &maps,
-        PostInput {
-            title: "Datums".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("post");
+    let post = a.create_post(&ann, &maps, "Datums").await;
     let comment = create_comment(&a.data, &ann, &post, None, "Which one?")
         .await
         .expect("comment");

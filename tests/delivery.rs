@@ -476,17 +476,7 @@ async fn a_peer_that_asks_to_slow_down_is_paused_and_others_go_on() {
     let started = std::time::Instant::now();
     let mut ids = Vec::new();
     for n in 0..20 {
-        let post = create_post(
-            &a.data,
-            &ann,
-            &community,
-            PostInput {
-                title: format!("Talk {n}"),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("post");
+        let post = a.create_post(&ann, &community, &format!("Talk {n}")).await;
         ids.push(post.ap_id);
     }
     eventually("B to get all 20 while the peer is paused", || async {

@@ -219,17 +219,7 @@ async fn forged_removals_are_refused() {
     let a = instances.pop().expect("a");
     let ann = a.create_user("ann").await;
     let maps = a.create_community("maps", "Maps", Some(&ann)).await;
-    let post = create_post(
-        &a.data,
-        &ann,
-        &maps,
-        PostInput {
-            title: "Ann's post".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("post");
+    let post = a.create_post(&ann, &maps, "Ann's post").await;
     let mallory = b.create_user("mallory").await;
     b.create_community("atlas", "Atlas", Some(&mallory)).await;
     let removal = |id: &str, actor: &str| {

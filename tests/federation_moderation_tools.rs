@@ -11,10 +11,7 @@ use common::{
 };
 use guild::{
     db::{self, models::Person},
-    service::{
-        comments::create_comment,
-        posts::{PostInput, create_post},
-    },
+    service::comments::create_comment,
 };
 use serde_json::json;
 
@@ -62,17 +59,9 @@ async fn featured_posts_moderators_and_bans_reach_followers() {
         .as_str()
         .expect("ap_id")
         .to_string();
-    let post = create_post(
-        &b.data,
-        &bob,
-        &remote,
-        PostInput {
-            title: "Contour lines at 1:25,000".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("post on b");
+    let post = b
+        .create_post(&bob, &remote, "Contour lines at 1:25,000")
+        .await;
     let post_on_a = eventually("the post to reach A", || {
         let a = &a;
         let ap_id = post.ap_id.clone();
@@ -557,17 +546,7 @@ async fn forged_moderation_is_refused() {
     let a = instances.pop().expect("a");
     let ann = a.create_user("ann").await;
     let maps = a.create_community("maps", "Maps", Some(&ann)).await;
-    let post = create_post(
-        &a.data,
-        &ann,
-        &maps,
-        PostInput {
-            title: "Ann's post".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("post");
+    let post = a.create_post(&ann, &maps, "Ann's post").await;
     let mallory = b.create_user("mallory").await;
     b.create_community("atlas", "Atlas", Some(&mallory)).await;
     let signer = b.person_signer("mallory").await;

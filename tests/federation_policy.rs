@@ -6,10 +6,7 @@
 mod common;
 
 use common::{api::PASSWORD, eventually, signing::signed_post, start_instances, web::Browser};
-use guild::service::{
-    policy::{self, InstanceRule},
-    posts::{PostInput, create_post},
-};
+use guild::service::policy::{self, InstanceRule};
 use serde_json::json;
 
 fn note_in(community: &str, author: &str, id: &str) -> Vec<u8> {
@@ -72,17 +69,7 @@ async fn a_blocked_instance_is_refused_both_ways() {
     assert!(a.post_by_ap_id(&bob_community.ap_id).await.is_none());
 
     // A delivers nothing to B: the Announce of a new post is given up, B never sees it.
-    let post = create_post(
-        &a.data,
-        &ann,
-        &community,
-        PostInput {
-            title: "Not for B".into(),
-            ..PostInput::default()
-        },
-    )
-    .await
-    .expect("post");
+    let post = a.create_post(&ann, &community, "Not for B").await;
     eventually("the delivery to B to be refused by the policy", || {
         let a = &a;
         let b_domain = b.domain.clone();

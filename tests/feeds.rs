@@ -156,17 +156,7 @@ async fn feeds_sort_and_page() {
     let remote = b
         .create_community("remote", "Remote practice", Some(&bea))
         .await;
-    create_post(
-        &b.data,
-        &bea,
-        &remote,
-        PostInput {
-            title: "From B".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("post");
+    b.create_post(&bea, &remote, "From B").await;
     let handle = format!("remote@{}", b.domain);
     let remote_on_a = a.resolve_community(&handle).await;
     a.follow_and_wait(&voters[0], &remote_on_a).await;

@@ -11,10 +11,7 @@
 mod common;
 
 use common::{TestInstance, api::ApiClient, get_activity_json, mastodon::MastodonPeer};
-use guild::{
-    federation::MAX_FETCHES_PER_ACTIVITY,
-    service::posts::{PostInput, create_post},
-};
+use guild::federation::MAX_FETCHES_PER_ACTIVITY;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reply_chains_are_fetched_only_to_the_limit() {
@@ -22,17 +19,7 @@ async fn reply_chains_are_fetched_only_to_the_limit() {
     let masto = MastodonPeer::start().await;
     let ann = a.create_user("ann").await;
     let maps = a.create_community("maps", "Maps", Some(&ann)).await;
-    let post = create_post(
-        &a.data,
-        &ann,
-        &maps,
-        PostInput {
-            title: "Start of a thread".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("post");
+    let post = a.create_post(&ann, &maps, "Start of a thread").await;
     let ann_json = get_activity_json(&a.url("/u/ann")).await;
     let comments_before = a.count_rows("comments").await;
 

@@ -7,10 +7,7 @@ mod common;
 use common::{TestInstance, mastodon::MastodonPeer};
 use guild::{
     db::models::{Community, Person, Post},
-    service::{
-        moderation::{BanTerms, ban_from_community, ban_from_site},
-        posts::{PostInput, create_post},
-    },
+    service::moderation::{BanTerms, ban_from_community, ban_from_site},
 };
 
 /// Ann's community "practice", with `count` posts of hers in it.
@@ -21,17 +18,9 @@ async fn practice_with_posts(a: &TestInstance, count: usize) -> (Person, Communi
         .await;
     let mut posts = Vec::new();
     for n in 1..=count {
-        let post = create_post(
-            &a.data,
-            &ann,
-            &practice,
-            PostInput {
-                title: format!("Practice note {n}"),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("post");
+        let post = a
+            .create_post(&ann, &practice, &format!("Practice note {n}"))
+            .await;
         posts.push(post);
     }
     (ann, practice, posts)

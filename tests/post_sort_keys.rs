@@ -12,11 +12,7 @@ use diesel_async::RunQueryDsl;
 use guild::{
     db::models::{Community, Person, Post},
     federation::activities::StoredObject,
-    service::{
-        comments::create_comment,
-        posts::{PostInput, create_post},
-        votes::vote,
-    },
+    service::{comments::create_comment, votes::vote},
 };
 
 #[derive(QueryableByName)]
@@ -53,25 +49,6 @@ async fn is_marked(conn: &mut guild::db::Connection, post: &Post) -> bool {
     marked.marked
 }
 
-async fn write_post(
-    instance: &TestInstance,
-    author: &Person,
-    community: &Community,
-    title: &str,
-) -> Post {
-    create_post(
-        &instance.data,
-        author,
-        community,
-        PostInput {
-            title: title.to_string(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("post")
-}
-
 async fn top_titles(instance: &TestInstance) -> Vec<String> {
     instance.api("post/list?type_=All&sort=TopAll").await["posts"]
         .as_array()
@@ -96,7 +73,7 @@ async fn posts_updated_in_this_transaction(conn: &mut guild::db::Connection) -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vote_and_a_comment_rewrite_no_index_entry_of_their_post() {
     let (a, ann, bob, maps) = instance_with_a_community().await;
-    let post = write_post(&a, &ann, &maps, "Contour lines").await;
+    let post = a.create_post(&ann, &maps, "Contour lines").await;
 
     let mut conn = a.conn().await;
     for (what, statement) in [
@@ -142,8 +119,8 @@ async fn a_vote_and_a_comment_rewrite_no_index_entry_of_their_post() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counters_move_at_once_and_listings_follow_at_the_fold() {
     let (a, ann, bob, maps) = instance_with_a_community().await;
-    let older = write_post(&a, &ann, &maps, "Older, then voted").await;
-    let newer = write_post(&a, &ann, &maps, "Newer").await;
+    let older = a.create_post(&ann, &maps, "Older, then voted").await;
+    let newer = a.create_post(&ann, &maps, "Newer").await;
     // A new post is ranked by its INSERT, not at the next fold.
     assert!(newer.hot_rank > 0.0, "a new post has a hot rank");
 
@@ -186,8 +163,8 @@ async fn counters_move_at_once_and_listings_follow_at_the_fold() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_folds_on_its_own() {
     let (a, ann, bob, maps) = instance_with_a_community().await;
-    let older = write_post(&a, &ann, &maps, "Older, then voted").await;
-    write_post(&a, &ann, &maps, "Newer").await;
+    let older = a.create_post(&ann, &maps, "Older, then voted").await;
+    a.create_post(&ann, &maps, "Newer").await;
     assert_eq!(top_titles(&a).await, ["Newer", "Older, then voted"]);
 
     vote(&a.data, &bob, &StoredObject::Post(older), 1)
@@ -204,11 +181,11 @@ async fn the_server_folds_on_its_own() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fold_passes_over_a_post_held_by_a_write_and_takes_it_next_time() {
     let (a, ann, _, maps) = instance_with_a_community().await;
-    let busy = write_post(&a, &ann, &maps, "Busy").await;
+    let busy = a.create_post(&ann, &maps, "Busy").await;
     // More quiet posts after the busy one than a fold takes in one call.
     let mut quiet = Vec::new();
     for n in 0..25 {
-        quiet.push(write_post(&a, &ann, &maps, &format!("Quiet {n}")).await);
+        quiet.push(a.create_post(&ann, &maps, &format!("Quiet {n}")).await);
     }
     let quiet_ids: Vec<String> = quiet.iter().map(|p| p.id.to_string()).collect();
 
@@ -258,7 +235,7 @@ async fn the_rank_refresh_passes_over_a_post_held_by_a_write() {
     let (a, ann, _, maps) = instance_with_a_community().await;
     let mut posts = Vec::new();
     for n in 0..3 {
-        posts.push(write_post(&a, &ann, &maps, &format!("Recent {n}")).await);
+        posts.push(a.create_post(&ann, &maps, &format!("Recent {n}")).await);
     }
     let held = &posts[0];
     let mut conn = a.conn().await;

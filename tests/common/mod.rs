@@ -16,12 +16,16 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use guild::{
     config::Settings,
     context::Context,
-    db::{PooledConnection, models::Community, models::Person},
+    db::{
+        PooledConnection,
+        models::{Community, Person, Post},
+    },
     embedded_pg::EmbeddedPostgres,
     server::{self, RunningServer},
     service::{
         accounts::{NewAccount, create_account},
         communities::{NewCommunity, create_community},
+        posts::{PostInput, create_post},
     },
 };
 use std::sync::OnceLock;
@@ -290,6 +294,21 @@ impl TestInstance {
         )
         .await
         .expect("community created")
+    }
+
+    /// A post with a title and nothing else, written by `author` here.
+    pub async fn create_post(&self, author: &Person, community: &Community, title: &str) -> Post {
+        create_post(
+            &self.data,
+            author,
+            community,
+            PostInput {
+                title: title.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("post created")
     }
 
     /// Counts the rows of a table, for "nothing was stored" checks.
