@@ -238,3 +238,53 @@ async fn a_replayed_activity_is_processed_once() {
     a.stop().await;
     b.stop().await;
 }
+
+/// A peer that sends a body a little over the limit, and reads the answer once it has sent
+/// it all (as HTTP clients do), gets the 413, not a reset connection: the server reads
+/// that body before it answers. The body goes slowly, after the headers, so that a server
+/// that answers at the headers has closed the connection long before it ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_a_little_too_large_gets_its_413_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let a = TestInstance::start().await;
+    let port = a.base.port().expect("a port");
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let length = guild::federation::MAX_INBOX_BODY + 256 * 1024;
+    let head = format!(
+        "POST /inbox HTTP/1.1\r\nHost: {}\r\nContent-Type: application/activity+json\r\n\
+         Content-Length: {length}\r\n\r\n",
+        a.domain
+    );
+    stream.write_all(head.as_bytes()).await.expect("headers");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let chunk = vec![b' '; 64 * 1024];
+    let mut sent = 0;
+    while sent < length {
+        let n = chunk.len().min(length - sent);
+        if let Err(e) = stream.write_all(&chunk[..n]).await {
+            panic!("the server stopped reading after {sent} of {length} bytes: {e}");
+        }
+        sent += n;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    // Until the end of the answer's head and its short JSON body, or the connection's end.
+    loop {
+        match stream.read(&mut buffer).await {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(e) => panic!("reading the answer: {e}"),
+        }
+        if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+            break;
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"error\""), "{answer}");
+    a.stop().await;
+}
