@@ -4,6 +4,7 @@
 //! (ActivityPub) or `web` (HTML), the rules live in `service`, and `db` stores everything.
 
 pub mod api;
+pub mod body_limit;
 pub mod cli;
 pub mod config;
 pub mod context;

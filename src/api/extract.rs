@@ -128,6 +128,10 @@ pub fn client_address(
     )
 }
 
+/// The largest JSON body the API reads: axum's default limit for its `Json`, which reads
+/// the body after [`crate::body_limit::within`] has checked its declared length.
+const MAX_API_BODY: usize = 2 * 1024 * 1024;
+
 /// A JSON body; a malformed or oversized one answers 4xx with what was wrong.
 pub struct ApiJson<T>(pub T);
 
@@ -135,6 +139,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let body = crate::body_limit::within(&parts.headers, body, MAX_API_BODY)
+            .await
+            .map_err(|_| {
+                ApiError::new(http::StatusCode::PAYLOAD_TOO_LARGE, "invalid_input")
+                    .with_message(format!("the body is over {MAX_API_BODY} bytes"))
+            })?;
+        let req = Request::from_parts(parts, body);
         // Parsed as a document first, to look for NULs, then into its type.
         match axum::Json::<serde_json::Value>::from_request(req, state).await {
             Ok(axum::Json(value)) => {

@@ -36,7 +36,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use either::Either;
-use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
@@ -291,20 +290,9 @@ async fn vouch_for_forwarded(
 }
 
 async fn read_body(headers: &http::HeaderMap, body: Body) -> FederationResult<bytes::Bytes> {
-    let declared = headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if let Some(len) = declared.filter(|&len| len > MAX_INBOX_BODY as u64) {
-        // Answering before the body is read would leave it unread, and the connection is then
-        // closed under a peer still sending it: its TCP stack may take the reset and drop
-        // our 413 unread. A body a little over the limit is read and dropped first; past
-        // twice the limit the peer gets the reset.
-        if len <= 2 * MAX_INBOX_BODY as u64 {
-            discard(body).await;
-        }
-        return Err(FederationError::BodyTooLarge);
-    }
+    let body = crate::body_limit::within(headers, body, MAX_INBOX_BODY)
+        .await
+        .map_err(|_| FederationError::BodyTooLarge)?;
     axum::body::to_bytes(body, MAX_INBOX_BODY)
         .await
         .map_err(|err| {
@@ -316,12 +304,6 @@ async fn read_body(headers: &http::HeaderMap, body: Body) -> FederationResult<by
                 FederationError::BadRequest(format!("could not read the request body: {err}"))
             }
         })
-}
-
-/// Reads a refused body to its end without keeping it.
-async fn discard(body: Body) {
-    let mut chunks = body.into_data_stream();
-    while let Some(Ok(_)) = chunks.next().await {}
 }
 
 /// Checks the signature of a GET (secure mode): by any actor whose key verifies.

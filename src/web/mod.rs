@@ -262,9 +262,14 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
     type Rejection = WebError;
 
     async fn from_request(request: axum::extract::Request, _state: &S) -> WebResult<Self> {
-        let body = axum::body::to_bytes(request.into_body(), MAX_FORM_BYTES)
+        let too_large = || WebError::BadRequest("The form is too large.".into());
+        let (parts, body) = request.into_parts();
+        let body = crate::body_limit::within(&parts.headers, body, MAX_FORM_BYTES)
             .await
-            .map_err(|_| WebError::BadRequest("The form is too large.".into()))?;
+            .map_err(|_| too_large())?;
+        let body = axum::body::to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .map_err(|_| too_large())?;
         if body.contains(&0) || body.windows(3).any(|w| w == b"%00") {
             return Err(WebError::BadRequest(
                 "The form holds a character that cannot be stored.".into(),
